@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/certcentral-exporter/certcentral_exporter/collector"
+)
+
+type metricsHandlerConfig struct {
+	exporter       *collector.Exporter
+	registry       *prometheus.Registry // long-lived metrics: build info, API requests, Go runtime
+	logger         *slog.Logger
+	maxRequests    int
+	defaultTimeout time.Duration
+	timeoutOffset  time.Duration
+}
+
+// newMetricsHandler serves one scrape per request: a fresh registry holds the account's
+// metrics, bounded by the scrape's deadline, next to the long-lived registry.
+func newMetricsHandler(c metricsHandlerConfig) http.Handler {
+	var inFlight chan struct{}
+	if c.maxRequests > 0 {
+		inFlight = make(chan struct{}, c.maxRequests)
+	}
+	opts := promhttp.HandlerOpts{
+		ErrorLog:      slog.NewLogLogger(c.logger.Handler(), slog.LevelError),
+		ErrorHandling: promhttp.ContinueOnError, // serve what can be served
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if inFlight != nil {
+			select {
+			case inFlight <- struct{}{}:
+				defer func() { <-inFlight }()
+			default:
+				http.Error(w, "too many concurrent scrapes; limit is --web.max-requests", http.StatusServiceUnavailable)
+				return
+			}
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), scrapeTimeout(r, c.defaultTimeout, c.timeoutOffset))
+		defer cancel()
+		scrapeReg := prometheus.NewRegistry()
+		scrapeReg.MustRegister(c.exporter.ScrapeCollector(ctx))
+		promhttp.HandlerFor(prometheus.Gatherers{c.registry, scrapeReg}, opts).ServeHTTP(w, r)
+	})
+}
+
+// scrapeTimeout is the time a scrape may take: Prometheus's own timeout from the
+// X-Prometheus-Scrape-Timeout-Seconds header (def without it) minus offset, so that the answer
+// arrives before Prometheus gives up. An offset larger than the timeout is ignored.
+func scrapeTimeout(r *http.Request, def, offset time.Duration) time.Duration {
+	timeout := def
+	if v := r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds"); v != "" {
+		if secs, err := strconv.ParseFloat(v, 64); err == nil && secs > 0 {
+			timeout = time.Duration(secs * float64(time.Second))
+		}
+	}
+	if offset > 0 && offset < timeout {
+		timeout -= offset
+	}
+	return timeout
+}

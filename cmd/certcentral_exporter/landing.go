@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bytes"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/common/version"
+
+	"github.com/certcentral-exporter/certcentral_exporter/collector"
+)
+
+type landingConfig struct {
+	exporter      *collector.Exporter
+	telemetryPath string
+	baseURL       string
+	logger        *slog.Logger
+}
+
+// The landing page shows each collector's last result in words, so that someone opening it
+// sees at once what is wrong. It never shows the API key.
+var landingTemplate = template.Must(template.New("landing").Funcs(template.FuncMap{
+	"ago": func(t time.Time) string {
+		if t.IsZero() {
+			return "never"
+		}
+		return time.Since(t).Round(time.Second).String() + " ago"
+	},
+	"dur": func(d time.Duration) string { return d.Round(time.Millisecond).String() },
+}).Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>certcentral_exporter</title>
+<style>
+body { font-family: sans-serif; margin: 0; color: #222; }
+header { background: #0a4d8c; color: #fff; padding: 0.8em 1.5em; }
+header h1 { margin: 0; font-size: 1.4em; }
+main { padding: 1em 1.5em; }
+table { border-collapse: collapse; margin: 1em 0; }
+th, td { border: 1px solid #ccc; padding: 0.4em 0.7em; text-align: left; vertical-align: top; }
+th { background: #f2f2f2; }
+.ok { color: #1a7f37; font-weight: bold; }
+.fail { color: #b3261e; font-weight: bold; }
+.pending { color: #8a6d00; font-weight: bold; }
+.advice { color: #444; font-size: 0.9em; }
+code { background: #f4f4f4; padding: 0 0.2em; }
+</style>
+</head>
+<body>
+<header><h1>certcentral_exporter</h1><div>Prometheus exporter for DigiCert CertCentral, version {{.Version}}</div></header>
+<main>
+<p><a href="{{.TelemetryPath}}">Metrics</a> · API: <code>{{.BaseURL}}</code></p>
+{{if .Failing}}<p class="fail">{{.Failing}} of {{len .Collectors}} collectors failing: see below.</p>{{end}}
+<table>
+<thead><tr><th>Collector</th><th>Endpoint</th><th>Last result</th><th>Duration</th><th>Requests</th><th>Last success</th><th>Problem and fix</th></tr></thead>
+<tbody>
+{{range .Collectors}}<tr>
+<td>{{.Name}}</td><td><code>{{.Endpoint}}</code></td>
+<td>{{if not .Collected}}<span class="pending">not collected yet</span>{{else if .Success}}<span class="ok">OK</span>{{else}}<span class="fail">FAILED: {{.Reason}}</span>{{end}}{{if .Running}} (collecting now){{end}}{{if .Collected}}<br>{{ago .LastAttempt}}{{end}}</td>
+<td>{{if .Collected}}{{dur .Duration}}{{end}}</td>
+<td>{{if .Collected}}{{.Requests}}{{end}}</td>
+<td>{{ago .LastSuccess}}</td>
+<td>{{if .Error}}{{.Error}}<div class="advice">{{.Advice}}</div>{{end}}</td>
+</tr>{{end}}
+</tbody>
+</table>
+<p>Collections start when Prometheus scrapes <a href="{{.TelemetryPath}}">{{.TelemetryPath}}</a>; this page does not call CertCentral.</p>
+</main>
+</body>
+</html>
+`))
+
+func newLandingPage(c landingConfig) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			http.NotFound(w, r)
+			return
+		}
+		statuses := c.exporter.Status()
+		failing := 0
+		for _, s := range statuses {
+			if s.Collected && !s.Success {
+				failing++
+			}
+		}
+		var buf bytes.Buffer
+		err := landingTemplate.Execute(&buf, map[string]any{
+			"Version": version.Version, "TelemetryPath": c.telemetryPath, "BaseURL": c.baseURL,
+			"Collectors": statuses, "Failing": failing,
+		})
+		if err != nil {
+			c.logger.Error("cannot render the landing page", "err", err)
+			http.Error(w, "cannot render the landing page", http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write(buf.Bytes())
+	})
+}

@@ -1,0 +1,103 @@
+// Package collector turns CertCentral API objects into Prometheus metrics. Each collector
+// reads one endpoint; the Exporter runs them concurrently, caches their results and reports
+// their health. It knows nothing of flags or HTTP serving.
+package collector
+
+import (
+	"context"
+	"maps"
+	"slices"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/certcentral-exporter/certcentral_exporter/internal/certcentral"
+)
+
+const namespace = "certcentral"
+
+// Collector reads one part of the account and writes the metrics to serve for it.
+type Collector interface {
+	Collect(ctx context.Context, out *Output) error
+}
+
+// Definition describes a collector: its name (the flag is --collector.<name>), the API
+// endpoint it reads, and how to build it.
+type Definition struct {
+	Name     string
+	Endpoint string
+	Help     string
+	// Permission says, for a missing-permission failure, what the key needs to read Endpoint.
+	Permission string
+	// BudgetShare is the part of the request budget this collector's refreshes may use when
+	// the account is large enough for the budget to matter. Slow-changing data with many pages
+	// (orders, domains) refreshes less often per page than users and balance; the shares of all
+	// collectors sum to 0.8, leaving room for retries and the check command.
+	BudgetShare float64
+	New         func(client *certcentral.Client, opts Options) Collector
+}
+
+var definitions = map[string]Definition{}
+
+func register(d Definition) { definitions[d.Name] = d }
+
+// Definitions returns every collector, sorted by name.
+func Definitions() []Definition {
+	names := slices.Sorted(maps.Keys(definitions))
+	out := make([]Definition, 0, len(names))
+	for _, n := range names {
+		out = append(out, definitions[n])
+	}
+	return out
+}
+
+// Lookup returns the definition of name.
+func Lookup(name string) (Definition, bool) {
+	d, ok := definitions[name]
+	return d, ok
+}
+
+// Options are the per-collector settings. Zero values mean the documented defaults.
+type Options struct {
+	Users    UsersOptions
+	Domains  DomainsOptions
+	Orders   OrdersOptions
+	Balance  BalanceOptions
+	Products struct{}
+}
+
+// Output gathers the metrics of one collection together with what went wrong in the data
+// without failing it.
+type Output struct {
+	metrics  []prometheus.Metric
+	unparsed map[string]int // field -> values that did not parse
+	dropped  int            // per-item series sets left out because of a cap
+	requests int            // API requests made
+}
+
+func newOutput() *Output { return &Output{unparsed: map[string]int{}} }
+
+// gauge adds one constant gauge sample.
+func (o *Output) gauge(desc *prometheus.Desc, value float64, labels ...string) {
+	o.metrics = append(o.metrics, prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, value, labels...))
+}
+
+// problems records fields that did not parse for one object.
+func (o *Output) problems(fields []string) {
+	for _, f := range fields {
+		o.unparsed[f]++
+	}
+}
+
+func (o *Output) addRequests(s certcentral.ListStats) { o.requests += s.Requests }
+
+func newDesc(name, help string, labels ...string) *prometheus.Desc {
+	return prometheus.NewDesc(prometheus.BuildFQName(namespace, "", name), help, labels, nil)
+}
+
+// boolValue is 1 for true.
+func boolValue(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}

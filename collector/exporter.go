@@ -1,0 +1,259 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/certcentral-exporter/certcentral_exporter/internal/certcentral"
+)
+
+// Config configures an Exporter.
+type Config struct {
+	Client  *certcentral.Client
+	Enabled []string // collector names; unknown names are an error
+	Options Options
+	// CacheTTL: a collector's result younger than this is served again instead of asking the
+	// API, so that replicas scraping at once and short scrape intervals share one collection.
+	CacheTTL time.Duration
+	// MinInterval overrides CacheTTL per collector (a longer interval for slow-changing data).
+	MinInterval map[string]time.Duration
+	// Budget, when set, stretches a collector's refresh interval beyond its minimum so that
+	// its refreshes, at the requests its last collection made, use at most its BudgetShare.
+	Budget interface {
+		MinInterval(requests int, share float64) time.Duration
+	}
+	// CollectionTimeout bounds one collection, which runs detached from the scrape that
+	// started it so that a large account can finish even when scrapes time out.
+	CollectionTimeout time.Duration
+	// StaleDataMaxAge: after a failed collection, the last good data is served for this long
+	// (with success 0), so that a transient error does not resolve and re-fire alerts.
+	// 0 serves no data once the last collection failed.
+	StaleDataMaxAge time.Duration
+	Logger          *slog.Logger
+	Now             func() time.Time
+}
+
+// Exporter runs the enabled collectors, caches their results and reports their health.
+type Exporter struct {
+	cfg    Config
+	states []*state
+	now    func() time.Time
+	log    *slog.Logger
+
+	base   context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // running collections, for Close
+}
+
+type state struct {
+	def  Definition
+	coll Collector
+
+	mu       sync.Mutex
+	last     *result       // last completed collection
+	good     *result       // last successful collection
+	flight   chan struct{} // closed when the running collection ends; nil when idle
+	failures map[certcentral.Kind]int
+}
+
+type result struct {
+	metrics  []prometheus.Metric
+	unparsed map[string]int
+	dropped  int
+	requests int
+	err      error
+	kind     certcentral.Kind
+	status   int // HTTP status of the failing call, 200 on success
+	started  time.Time
+	ended    time.Time
+}
+
+// NewExporter builds the enabled collectors.
+func NewExporter(cfg Config) (*Exporter, error) {
+	if cfg.Client == nil {
+		return nil, errors.New("collector: no API client")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.CollectionTimeout <= 0 {
+		cfg.CollectionTimeout = 2 * time.Minute
+	}
+	for _, o := range []*func() time.Time{&cfg.Options.Users.Now, &cfg.Options.Domains.Now, &cfg.Options.Orders.Now} {
+		if *o == nil {
+			*o = cfg.Now
+		}
+	}
+	e := &Exporter{cfg: cfg, now: cfg.Now, log: cfg.Logger}
+	e.base, e.cancel = context.WithCancel(context.Background())
+	names := slices.Clone(cfg.Enabled)
+	slices.Sort(names)
+	for _, name := range slices.Compact(names) {
+		def, ok := Lookup(name)
+		if !ok {
+			return nil, fmt.Errorf("unknown collector %q", name)
+		}
+		e.states = append(e.states, &state{def: def, coll: def.New(cfg.Client, cfg.Options), failures: map[certcentral.Kind]int{}})
+	}
+	return e, nil
+}
+
+// Close stops running collections and waits for them.
+func (e *Exporter) Close() {
+	e.cancel()
+	e.wg.Wait()
+}
+
+// interval is how old a collector's result may get before the next scrape refreshes it.
+func (e *Exporter) interval(st *state, requests int) time.Duration {
+	minimum := e.cfg.CacheTTL
+	if d, ok := e.cfg.MinInterval[st.def.Name]; ok && d > minimum {
+		minimum = d
+	}
+	if e.cfg.Budget != nil {
+		return max(minimum, e.cfg.Budget.MinInterval(requests, st.def.BudgetShare))
+	}
+	return minimum
+}
+
+// current returns the state's results for a scrape bounded by ctx, starting a collection when
+// the last one is too old and waiting for it until ctx ends. waited is true when ctx ended
+// before the running collection did.
+func (e *Exporter) current(ctx context.Context, st *state) (last, good *result, waited bool) {
+	st.mu.Lock()
+	fresh := st.last != nil && e.now().Sub(st.last.ended) < e.interval(st, st.last.requests)
+	if !fresh && st.flight == nil {
+		st.flight = make(chan struct{})
+		e.wg.Add(1)
+		go e.collect(st, st.flight)
+	}
+	flight := st.flight
+	st.mu.Unlock()
+
+	if flight != nil {
+		select {
+		case <-flight:
+		case <-ctx.Done():
+			waited = true
+		}
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.last, st.good, waited
+}
+
+// collect runs one collection, detached from any scrape.
+func (e *Exporter) collect(st *state, done chan struct{}) {
+	defer e.wg.Done()
+	ctx, cancel := context.WithTimeout(e.base, e.cfg.CollectionTimeout)
+	defer cancel()
+
+	r := &result{started: e.now()}
+	out := newOutput()
+	err := safeCollect(ctx, st.coll, out)
+	r.ended = e.now()
+	r.requests = out.requests
+	if err != nil {
+		r.err, r.kind, r.status = err, kindOf(err), statusOf(err)
+	} else {
+		r.metrics, r.unparsed, r.dropped, r.status = out.metrics, out.unparsed, out.dropped, 200
+	}
+
+	st.mu.Lock()
+	prev := st.last
+	st.last = r
+	if err == nil {
+		st.good = r
+	} else {
+		st.failures[r.kind]++
+	}
+	st.flight = nil
+	close(done)
+	st.mu.Unlock()
+	e.logTransition(st.def, prev, r)
+}
+
+// safeCollect turns a panic in a collector into an error so that one bug cannot take the
+// exporter down.
+func safeCollect(ctx context.Context, c Collector, out *Output) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &internalError{fmt.Sprintf("collector panicked: %v\n%s", p, debug.Stack())}
+		}
+	}()
+	return c.Collect(ctx, out)
+}
+
+type internalError struct{ msg string }
+
+func (e *internalError) Error() string { return e.msg }
+
+// kindInternal labels failures that are not the API's: a bug in a collector.
+const kindInternal certcentral.Kind = "internal_error"
+
+func kindOf(err error) certcentral.Kind {
+	if k := certcentral.KindOf(err); k != "" {
+		return k
+	}
+	return kindInternal
+}
+
+func statusOf(err error) int {
+	var e *certcentral.Error
+	if errors.As(err, &e) {
+		return e.Status
+	}
+	return 0
+}
+
+// logTransition logs once when a collector starts failing (or fails differently) and once
+// when it recovers, not on every scrape.
+func (e *Exporter) logTransition(def Definition, prev, cur *result) {
+	switch {
+	case cur.err != nil && (prev == nil || prev.err == nil || prev.kind != cur.kind):
+		e.log.Error("collector failing", "collector", def.Name, "reason", string(cur.kind),
+			"err", cur.err, "advice", Advice(def, cur.kind))
+	case cur.err == nil && prev != nil && prev.err != nil:
+		e.log.Info("collector recovered", "collector", def.Name, "after", string(prev.kind))
+	}
+}
+
+// Advice says what to do about a failure of kind in collector def, in one sentence.
+func Advice(def Definition, kind certcentral.Kind) string {
+	switch kind {
+	case certcentral.KindInvalidKey:
+		return "CertCentral rejected the API key: copy it again in full with no extra spaces, and check that it is still active under Automation > API Keys"
+	case certcentral.KindMissingPermission, certcentral.KindAccessDenied:
+		return def.Permission
+	case certcentral.KindRateLimited:
+		return "CertCentral's rate limit (1000 requests per 3 minutes, 100 per 5 seconds, per key) was hit: wait, and do not share this key with other exporters or scripts"
+	case certcentral.KindBudgetExhausted:
+		return "the exporter's own request budget (--certcentral.rate-limit) is spent; data is refreshed when it allows"
+	case certcentral.KindTimeout:
+		return "CertCentral did not answer in time; check the network path and the timeouts"
+	case certcentral.KindConnection:
+		return "could not reach CertCentral: check DNS, proxy and firewall, and that --certcentral.url is right (US or EU)"
+	case certcentral.KindTLS:
+		return "the TLS connection to CertCentral failed: check the system CA certificates and any TLS-intercepting proxy"
+	case certcentral.KindNotFound:
+		return "the API path was not found: check --certcentral.url (it ends in /services/v2)"
+	case certcentral.KindInvalidResponse:
+		return "the answer was not CertCentral JSON (a CDN or proxy page?): check the URL and any proxy in between"
+	case certcentral.KindServerError:
+		return "CertCentral answered with a server error; it usually passes, see status.digicert.com"
+	case certcentral.KindDecode, certcentral.KindTooLarge:
+		return "the answer could not be read; please report it with the log line"
+	}
+	return "see the error"
+}

@@ -1,0 +1,64 @@
+// Package config loads the exporter's settings that need more than a flag: the API key.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/certcentral-exporter/certcentral_exporter/internal/certcentral"
+)
+
+// APIKeyEnv is the environment variable read when no key file is given.
+const APIKeyEnv = "CERTCENTRAL_API_KEY"
+
+// maxKeyFileBytes stops a wrong path (a log file, a binary) from being read whole.
+const maxKeyFileBytes = 4096
+
+// APIKey is a loaded key and where it came from. Source is safe to log; Value never is.
+type APIKey struct {
+	Value  string
+	Source string // "file /path" or "environment CERTCENTRAL_API_KEY"
+	// Warning is set when the key file can be read by other users.
+	Warning string
+}
+
+// LoadAPIKey reads the key from file when file is set, else from the environment variable
+// APIKeyEnv (through getenv). Surrounding white space and a trailing newline are trimmed; a
+// key with white space inside is refused. No error text contains the key.
+func LoadAPIKey(file string, getenv func(string) string) (APIKey, error) {
+	var k APIKey
+	if file != "" {
+		info, err := os.Stat(file)
+		if err != nil {
+			return k, fmt.Errorf("cannot read the API key file %s: %w", file, errors.Unwrap(err))
+		}
+		if info.IsDir() {
+			return k, fmt.Errorf("the API key file %s is a directory", file)
+		}
+		if info.Size() > maxKeyFileBytes {
+			return k, fmt.Errorf("the API key file %s is %d bytes: an API key is a short line, is the path right?", file, info.Size())
+		}
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return k, fmt.Errorf("cannot read the API key file %s: %w", file, errors.Unwrap(err))
+		}
+		k.Value, k.Source = strings.TrimSpace(string(data)), "file "+file
+		if info.Mode().Perm()&fs.FileMode(0o004) != 0 {
+			k.Warning = fmt.Sprintf("the API key file %s is readable by every user (mode %s): chmod 600 it", file, info.Mode().Perm())
+		} else if info.Mode().Perm()&fs.FileMode(0o040) != 0 {
+			k.Warning = fmt.Sprintf("the API key file %s is readable by its group (mode %s): consider chmod 600", file, info.Mode().Perm())
+		}
+	} else {
+		k.Value, k.Source = strings.TrimSpace(getenv(APIKeyEnv)), "environment "+APIKeyEnv
+		if k.Value == "" {
+			return k, fmt.Errorf("no API key: set --certcentral.api-key-file (preferred) or the environment variable %s", APIKeyEnv)
+		}
+	}
+	if err := certcentral.ValidateKey(k.Value); err != nil {
+		return APIKey{}, fmt.Errorf("the API key from %s is not usable: %w", k.Source, err)
+	}
+	return k, nil
+}

@@ -1,0 +1,165 @@
+package simulator
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// certJSON is an order's certificate. Dates and serial are omitted for
+// orders never issued (pending, rejected, ...).
+type certJSON struct {
+	ID            int      `json:"id"`
+	CommonName    string   `json:"common_name"`
+	DNSNames      []string `json:"dns_names"`
+	ValidFrom     string   `json:"valid_from,omitempty"`
+	ValidTill     string   `json:"valid_till,omitempty"`
+	DaysRemaining *int     `json:"days_remaining,omitempty"`
+	SerialNumber  string   `json:"serial_number,omitempty"`
+	SignatureHash string   `json:"signature_hash"`
+}
+
+type productRefJSON struct {
+	NameID string `json:"name_id"`
+	Name   string `json:"name"`
+	Type   string `json:"type"`
+}
+
+type orderJSON struct {
+	ID                          int            `json:"id"`
+	Certificate                 certJSON       `json:"certificate"`
+	Status                      string         `json:"status"`
+	IsRenewed                   bool           `json:"is_renewed"`
+	DateCreated                 string         `json:"date_created"`
+	Organization                idNameJSON     `json:"organization"`
+	ValidityYears               int            `json:"validity_years"`
+	DisableRenewalNotifications bool           `json:"disable_renewal_notifications"`
+	Container                   idNameJSON     `json:"container"`
+	Product                     productRefJSON `json:"product"`
+	HasDuplicates               bool           `json:"has_duplicates"`
+	Price                       float64        `json:"price"`
+	ProductNameID               string         `json:"product_name_id"`
+	// IsMultiYearPlan is the string "1"/"0" on the wire.
+	IsMultiYearPlan string `json:"is_multi_year_plan"`
+	OrderValidTill  string `json:"order_valid_till,omitempty"`
+}
+
+// renderOrders answers GET /order/certificate with filters[status],
+// filters[valid_till] (">DATE", "<DATE", ">=DATE", "<=DATE", "A...B" or an
+// exact date), filters[id], filters[product_name_id], filters[common_name],
+// filters[is_renewed] and container_id. sort is ignored: output is by id.
+func renderOrders(ds *Dataset, q url.Values, now time.Time) response {
+	limit, offset := pageParams(q)
+	status := q.Get("filters[status]")
+	validTill := validTillMatcher(q.Get("filters[valid_till]"))
+	id, _ := strconv.Atoi(q.Get("filters[id]"))
+	product := q.Get("filters[product_name_id]")
+	cn := q.Get("filters[common_name]")
+	renewed := q.Get("filters[is_renewed]")
+	containerID, _ := strconv.Atoi(q.Get("container_id"))
+	match := func(o *Order) bool {
+		switch {
+		case status != "" && o.Status != status,
+			id != 0 && o.ID != id,
+			product != "" && o.ProductNameID != product,
+			cn != "" && o.CommonName != cn,
+			renewed != "" && renewed != boolString(o.IsRenewed),
+			containerID != 0 && o.ContainerID != containerID:
+			return false
+		}
+		return validTill(o)
+	}
+	items, total := pageOf(ds.Orders, match, limit, offset)
+	body := struct {
+		Orders []orderJSON `json:"orders,omitempty"`
+		Page   pageJSON    `json:"page"`
+	}{Page: pageJSON{total, limit, offset}}
+	for _, o := range items {
+		body.Orders = append(body.Orders, renderOrder(o, now))
+	}
+	return okJSON(body)
+}
+
+// validTillMatcher compares YYYY-MM-DD strings, which order like dates. A
+// range's datetimes ("2024-01-01+00:00:00") are cut to their date.
+func validTillMatcher(f string) func(*Order) bool {
+	if f == "" {
+		return func(*Order) bool { return true }
+	}
+	date := func(o *Order) (string, bool) {
+		if o.ValidTill == nil {
+			return "", false
+		}
+		return fmtUTCDate(*o.ValidTill), true
+	}
+	cut := func(s string) string { return s[:min(len(s), 10)] }
+	var cmp func(string) bool
+	switch {
+	case strings.HasPrefix(f, ">="):
+		v := cut(f[2:])
+		cmp = func(d string) bool { return d >= v }
+	case strings.HasPrefix(f, "<="):
+		v := cut(f[2:])
+		cmp = func(d string) bool { return d <= v }
+	case strings.HasPrefix(f, ">"):
+		v := cut(f[1:])
+		cmp = func(d string) bool { return d > v }
+	case strings.HasPrefix(f, "<"):
+		v := cut(f[1:])
+		cmp = func(d string) bool { return d < v }
+	case strings.Contains(f, "..."):
+		lo, hi, _ := strings.Cut(f, "...")
+		lo, hi = cut(lo), cut(hi)
+		cmp = func(d string) bool { return d >= lo && d <= hi }
+	default:
+		v := cut(f)
+		cmp = func(d string) bool { return d == v }
+	}
+	return func(o *Order) bool {
+		d, ok := date(o)
+		return ok && cmp(d)
+	}
+}
+
+func renderOrder(o *Order, now time.Time) orderJSON {
+	j := orderJSON{
+		ID: o.ID, Status: o.Status, IsRenewed: o.IsRenewed, DateCreated: fmtDateTime(o.Created),
+		Certificate: certJSON{
+			ID: o.CertificateID, CommonName: o.CommonName, DNSNames: o.DNSNames,
+			SignatureHash: "sha256",
+		},
+		Organization:    idNameJSON{o.OrgID, o.OrgName},
+		ValidityYears:   o.ValidityYears,
+		Container:       idNameJSON{o.ContainerID, o.ContainerName},
+		Product:         productRefJSON{o.ProductNameID, o.ProductName, o.ProductType},
+		Price:           o.Price,
+		ProductNameID:   o.ProductNameID,
+		IsMultiYearPlan: boolString(o.MultiYearPlan),
+	}
+	if j.Certificate.DNSNames == nil {
+		j.Certificate.DNSNames = []string{}
+	}
+	if o.ValidTill != nil {
+		j.Certificate.ValidTill = fmtUTCDate(*o.ValidTill)
+		j.Certificate.SerialNumber = o.SerialNumber
+		// days_remaining counts calendar days (UTC) and never goes negative
+		// here; the real value for expired certificates is undocumented and
+		// valid_till is the field clients should use.
+		days := max(0, int(utcMidnight(*o.ValidTill).Sub(utcMidnight(now))/day))
+		j.Certificate.DaysRemaining = &days
+		j.OrderValidTill = j.Certificate.ValidTill
+		if o.ValidFrom != nil {
+			j.Certificate.ValidFrom = fmtUTCDate(*o.ValidFrom)
+			if o.MultiYearPlan {
+				// A Multi-year Plan's order outlives its certificate.
+				j.OrderValidTill = fmtUTCDate(o.ValidFrom.AddDate(3, 0, 0))
+			}
+		}
+	}
+	return j
+}
+
+func utcMidnight(t time.Time) time.Time {
+	return time.Date(t.UTC().Year(), t.UTC().Month(), t.UTC().Day(), 0, 0, 0, 0, time.UTC)
+}

@@ -10,7 +10,12 @@ LDFLAGS     := -s -w \
 	-X github.com/prometheus/common/version.BuildUser=make
 STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo $(HOME)/go/bin/staticcheck)
 
-.PHONY: all build demo test lint unit fuzz-smoke bench clean
+.PHONY: all build demo test lint unit clean
+
+# Topic makefiles (e2e, docker, bench, ...) add their targets and append to TEST_TARGETS.
+.DEFAULT_GOAL := all
+TEST_TARGETS := lint unit
+-include mk/*.mk
 
 all: build
 
@@ -25,8 +30,9 @@ FORCE:
 demo: build
 	./scripts/demo.sh
 
-# Everything CI runs: static checks, unit and integration tests (race detector on).
-test: lint unit
+# Everything CI runs: static checks, unit and integration tests (race detector on), and the
+# topic targets listed in TEST_TARGETS.
+test: $(TEST_TARGETS)
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }

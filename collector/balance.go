@@ -18,7 +18,7 @@ type BalanceOptions struct {
 func init() {
 	register(Definition{
 		Name:        "balance",
-		BudgetShare: 0.075,
+		BudgetShare: 0.05,
 		Endpoint:    "/finance/balance",
 		Help:        "Prepaid balance, unpaid invoices and available funds (GET /finance/balance).",
 		Permission: "reading the balance needs the key's linked user to be an Administrator, Manager " +

@@ -72,6 +72,9 @@ type Output struct {
 	unparsed map[string]int // field -> values that did not parse
 	dropped  int            // per-item series sets left out because of a cap
 	requests int            // API requests made
+	// facts is what this collection offers to metrics derived from several collectors
+	// (see derived.go); nil when it offers nothing.
+	facts any
 }
 
 func newOutput() *Output { return &Output{unparsed: map[string]int{}} }

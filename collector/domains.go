@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/certcentral-exporter/certcentral_exporter/internal/certcentral"
@@ -99,6 +100,7 @@ func (c *domainsCollector) Collect(ctx context.Context, out *Output) error {
 	now := nowFunc(c.opts.Now)()
 	counts := map[string]int{}
 	inactive := 0
+	facts := domainFacts{expired: map[string]int64{}}
 	var perDomain ranked[domainItem]
 	stats, err := c.client.ListDomains(ctx, func(d certcentral.Domain) {
 		out.problems(d.Problems)
@@ -108,6 +110,9 @@ func (c *domainsCollector) Collect(ctx context.Context, out *Output) error {
 		}
 		state := dcvState(d, now)
 		counts[state]++
+		if state == dcvExpired {
+			facts.expired[strings.ToLower(d.Name)] = d.ID
+		}
 		if c.opts.PerDomain {
 			urgency := 1.0 // pending or expired first, then the soonest lapse
 			if state != dcvValidated {
@@ -125,6 +130,7 @@ func (c *domainsCollector) Collect(ctx context.Context, out *Output) error {
 	}
 	out.gauge(domainsPendingDesc, float64(counts[dcvPending]+counts[dcvExpired]))
 	out.gauge(domainsInactiveDesc, float64(inactive))
+	out.facts = facts
 
 	kept, dropped := perDomain.top(c.opts.MaxDomains)
 	out.dropped += dropped

@@ -69,6 +69,7 @@ type result struct {
 	unparsed map[string]int
 	dropped  int
 	requests int
+	facts    any
 	err      error
 	kind     certcentral.Kind
 	status   int // HTTP status of the failing call, 200 on success
@@ -167,7 +168,7 @@ func (e *Exporter) collect(st *state, done chan struct{}) {
 	if err != nil {
 		r.err, r.kind, r.status = err, kindOf(err), statusOf(err)
 	} else {
-		r.metrics, r.unparsed, r.dropped, r.status = out.metrics, out.unparsed, out.dropped, 200
+		r.metrics, r.unparsed, r.dropped, r.facts, r.status = out.metrics, out.unparsed, out.dropped, out.facts, 200
 	}
 
 	st.mu.Lock()

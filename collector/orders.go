@@ -72,17 +72,22 @@ func (c *ordersCollector) Collect(ctx context.Context, out *Output) error {
 	type key struct{ status, product string }
 	counts := map[key]int{}
 	var certs ranked[certcentral.Order]
+	var facts orderFacts
 	stats, err := c.client.ListOrders(ctx, filter, func(o certcentral.Order) {
 		out.problems(o.Problems)
 		counts[key{labelOr(o.Status, "unknown"), labelOr(o.ProductNameID, "unknown")}]++
 		if certificateStatuses[o.Status] && !o.ValidTill.IsZero() && o.ValidTill.After(cutoff) {
 			certs.add(o, float64(o.ValidTill.Unix()), 0, o.ID)
+			if o.ValidTill.After(now) {
+				facts.certNames = append(facts.certNames, certificateNames(o.CommonName, o.DNSNames))
+			}
 		}
 	})
 	out.addRequests(stats)
 	if err != nil {
 		return err
 	}
+	out.facts = facts
 	for k, n := range counts {
 		out.gauge(ordersDesc, float64(n), k.status, k.product)
 	}

@@ -9,7 +9,7 @@ import (
 func init() {
 	register(Definition{
 		Name:        "products",
-		BudgetShare: 0.075,
+		BudgetShare: 0.05,
 		Endpoint:    "/product",
 		Help:        "Certificate products the account can order (GET /product).",
 		Permission:  "reading products needs a valid key; the list depends on the linked user's role and divisions",

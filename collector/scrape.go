@@ -70,6 +70,7 @@ func (s *scrape) Collect(ch chan<- prometheus.Metric) {
 
 	now := s.e.now()
 	answered, rejected := false, false
+	facts := map[string]any{} // collector -> facts of its servable result
 	for i, st := range s.e.states {
 		name := st.def.Name
 		sn := snaps[i]
@@ -110,6 +111,14 @@ func (s *scrape) Collect(ch chan<- prometheus.Metric) {
 		}
 		for _, m := range good.metrics {
 			ch <- m
+		}
+		if good.facts != nil {
+			facts[name] = good.facts
+		}
+	}
+	if d, ok := facts["domains"].(domainFacts); ok {
+		if o, ok := facts["orders"].(orderFacts); ok {
+			emitDomainActiveCertificates(ch, d, o)
 		}
 	}
 	ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, boolValue(answered && !rejected))

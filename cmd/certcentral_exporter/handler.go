@@ -47,7 +47,9 @@ func newMetricsHandler(c metricsHandlerConfig) http.Handler {
 		defer cancel()
 		scrapeReg := prometheus.NewRegistry()
 		scrapeReg.MustRegister(c.exporter.ScrapeCollector(ctx))
-		promhttp.HandlerFor(prometheus.Gatherers{c.registry, scrapeReg}, opts).ServeHTTP(w, r)
+		// The scrape registry goes first: gathering it runs the collection, so the API request
+		// counters gathered after it already include this scrape's requests.
+		promhttp.HandlerFor(prometheus.Gatherers{scrapeReg, c.registry}, opts).ServeHTTP(w, r)
 	})
 }
 

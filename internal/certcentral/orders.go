@@ -11,6 +11,7 @@ type Order struct {
 	ID            int64
 	Status        string // free string: issued, pending, rejected, revoked, canceled, expired, ...
 	CommonName    string
+	DNSNames      []string // the certificate's names (CN and SANs)
 	ProductNameID string
 	ProductName   string
 	Organization  string
@@ -29,8 +30,9 @@ type rawOrder struct {
 	IsRenewed   flexBool `json:"is_renewed"`
 	DateCreated string   `json:"date_created"`
 	Certificate struct {
-		CommonName string `json:"common_name"`
-		ValidTill  string `json:"valid_till"`
+		CommonName string   `json:"common_name"`
+		DNSNames   []string `json:"dns_names"`
+		ValidTill  string   `json:"valid_till"`
 	} `json:"certificate"`
 	Product struct {
 		NameID string `json:"name_id"`
@@ -50,7 +52,7 @@ func (r *rawOrder) noteProblem(field string) { r.problems = append(r.problems, f
 
 func (r *rawOrder) order() Order {
 	o := Order{
-		ID: int64(r.ID), Status: r.Status, CommonName: r.Certificate.CommonName,
+		ID: int64(r.ID), Status: r.Status, CommonName: r.Certificate.CommonName, DNSNames: r.Certificate.DNSNames,
 		ProductNameID: r.Product.NameID, ProductName: r.Product.Name,
 		Organization: r.Organization.Name, Division: r.Container.Name,
 		IsRenewed: r.IsRenewed.Value, Problems: r.problems,

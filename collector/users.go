@@ -78,13 +78,13 @@ func primaryRole(roles []certcentral.Role) (name string, rank int) {
 			}
 		}
 	}
-	for _, r := range roles {
-		if r.Name != "" {
-			return r.Name, len(rolePrecedence)
-		}
-		return "role_" + strconv.Itoa(r.ID), len(rolePrecedence)
+	if len(roles) == 0 {
+		return noRole, len(rolePrecedence) + 1
 	}
-	return noRole, len(rolePrecedence) + 1
+	if roles[0].Name != "" {
+		return roles[0].Name, len(rolePrecedence)
+	}
+	return "role_" + strconv.Itoa(roles[0].ID), len(rolePrecedence)
 }
 
 type usersCollector struct {

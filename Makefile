@@ -8,13 +8,14 @@ LDFLAGS     := -s -w \
 	-X github.com/prometheus/common/version.Revision=$(REVISION) \
 	-X github.com/prometheus/common/version.Branch=main \
 	-X github.com/prometheus/common/version.BuildUser=make
-STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo $(HOME)/go/bin/staticcheck)
+# Pinned so that a fresh machine gets the same checks; `go run` fetches it through the module proxy.
+STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build demo test lint unit clean
+.PHONY: all build demo test deps lint unit clean
 
 # Topic makefiles (e2e, docker, bench, ...) add their targets and append to TEST_TARGETS.
 .DEFAULT_GOAL := all
-TEST_TARGETS := lint unit
+TEST_TARGETS := deps lint unit
 -include mk/*.mk
 
 all: build
@@ -33,6 +34,10 @@ demo: build
 # Everything CI runs: static checks, unit and integration tests (race detector on), and the
 # topic targets listed in TEST_TARGETS.
 test: $(TEST_TARGETS)
+
+# Debian packages the tests use (promtool, amtool, Prometheus, Alertmanager, yamllint).
+deps:
+	./scripts/install-deps.sh
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }

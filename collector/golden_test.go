@@ -4,14 +4,17 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 	"github.com/prometheus/common/expfmt"
 
@@ -201,4 +204,61 @@ func TestGoldenExporter(t *testing.T) {
 	exp := env.exporter(t, names)
 	_ = scrapeText(t, exp)                                     // the first scrape collects
 	compareGolden(t, "demo-all.prom", scrapeText(t, exp, reg)) // the second is served from the cache
+}
+
+// breakOneValidTill rewrites the first certificate's valid_till into text that is no date, as a
+// changed API might, to show the object kept and the value counted as unparsed.
+func breakOneValidTill(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		body := strings.Replace(rec.Body.String(), `"valid_till":"`, `"valid_till":"soon","was":"`, 1)
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.Header().Del("Content-Length") // the body changed length
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write([]byte(body))
+	})
+}
+
+// TestGoldenFailures: a key restricted to orders (users, domains and balance answer 403
+// missing_permission) and a value that does not parse, plus the build info, so that the failure
+// metrics are part of the contract too.
+func TestGoldenFailures(t *testing.T) {
+	ds, err := simulator.Scenario("demo", goldenNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim := simulator.New(simulator.Options{
+		Keys:    []simulator.Key{{Value: testKey, Restriction: simulator.RestrictionOrders}},
+		Dataset: ds, Now: func() time.Time { return goldenNow },
+	})
+	srv := httptest.NewServer(breakOneValidTill(sim))
+	t.Cleanup(srv.Close)
+	client, err := certcentral.New(certcentral.Config{BaseURL: srv.URL + "/services/v2", APIKey: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &testEnv{sim: sim, client: client}
+	var names []string
+	for _, d := range Definitions() {
+		names = append(names, d.Name)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(versioncollector.NewCollector("certcentral_exporter"))
+	exp := env.exporter(t, names)
+	got := scrapeText(t, exp, reg)
+	// Build info carries the Go version and build flags: keep the series, not its values.
+	got = regexp.MustCompile(`(?m)^certcentral_exporter_build_info\{.*\} 1$`).ReplaceAllString(got, `certcentral_exporter_build_info{...} 1`)
+	compareGolden(t, "failing.prom", got)
+	for _, want := range []string{
+		`certcentral_collector_error{collector="users",reason="missing_permission"} 1`,
+		`certcentral_collector_unparsed_values{collector="orders",field="certificate.valid_till"} 1`,
+		`certcentral_up 1`, // a missing permission still proves the key is accepted
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %s", want)
+		}
+	}
 }

@@ -37,8 +37,13 @@ type Config struct {
 	// (with success 0), so that a transient error does not resolve and re-fire alerts.
 	// 0 serves no data once the last collection failed.
 	StaleDataMaxAge time.Duration
-	Logger          *slog.Logger
-	Now             func() time.Time
+	// SlowCollection: a scrape that has data to serve does not wait for a refresh whose last
+	// collection took longer than this (a large account, or one the request budget slows
+	// down); the refresh runs in the background and a later scrape serves it. Quick refreshes
+	// are waited for, so small accounts get fresh data on every scrape. Default 1s.
+	SlowCollection time.Duration
+	Logger         *slog.Logger
+	Now            func() time.Time
 }
 
 // Exporter runs the enabled collectors, caches their results and reports their health.
@@ -91,6 +96,9 @@ func NewExporter(cfg Config) (*Exporter, error) {
 	if cfg.CollectionTimeout <= 0 {
 		cfg.CollectionTimeout = 2 * time.Minute
 	}
+	if cfg.SlowCollection <= 0 {
+		cfg.SlowCollection = time.Second
+	}
 	for _, o := range []*func() time.Time{&cfg.Options.Users.Now, &cfg.Options.Domains.Now, &cfg.Options.Orders.Now} {
 		if *o == nil {
 			*o = cfg.Now
@@ -133,13 +141,18 @@ func (e *Exporter) interval(st *state, requests int) time.Duration {
 // before the running collection did.
 func (e *Exporter) current(ctx context.Context, st *state) (last, good *result, waited bool) {
 	st.mu.Lock()
-	fresh := st.last != nil && e.now().Sub(st.last.ended) < e.interval(st, st.last.requests)
+	now := e.now()
+	fresh := st.last != nil && now.Sub(st.last.ended) < e.interval(st, st.last.requests)
 	if !fresh && st.flight == nil {
 		st.flight = make(chan struct{})
 		e.wg.Add(1)
 		go e.collect(st, st.flight)
 	}
 	flight := st.flight
+	if flight != nil && st.last != nil && st.last.ended.Sub(st.last.started) > e.cfg.SlowCollection &&
+		e.servable(st.good, st.last, now) {
+		flight = nil // slow refresh: serve what we have, the refresh goes on in the background
+	}
 	st.mu.Unlock()
 
 	if flight != nil {
@@ -152,6 +165,12 @@ func (e *Exporter) current(ctx context.Context, st *state) (last, good *result, 
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	return st.last, st.good, waited
+}
+
+// servable says whether good (the last successful result) may be served when last is the
+// newest result: it is the newest, or it is recent enough after a failure.
+func (e *Exporter) servable(good, last *result, now time.Time) bool {
+	return good != nil && (good == last || now.Sub(good.ended) <= e.cfg.StaleDataMaxAge)
 }
 
 // collect runs one collection, detached from any scrape.
@@ -180,9 +199,11 @@ func (e *Exporter) collect(st *state, done chan struct{}) {
 		st.failures[r.kind]++
 	}
 	st.flight = nil
-	close(done)
 	st.mu.Unlock()
+	// Log before releasing the waiting scrapes, so that whoever saw the result can also see
+	// the log line.
 	e.logTransition(st.def, prev, r)
+	close(done)
 }
 
 // safeCollect turns a panic in a collector into an error so that one bug cannot take the

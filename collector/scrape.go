@@ -100,8 +100,7 @@ func (s *scrape) Collect(ch chan<- prometheus.Metric) {
 			continue
 		}
 		gauge(lastSuccessDesc, float64(good.ended.UnixNano())/1e9, name)
-		servable := good == sn.last || now.Sub(good.ended) <= s.e.cfg.StaleDataMaxAge
-		if !servable {
+		if !s.e.servable(good, sn.last, now) {
 			continue
 		}
 		gauge(droppedDesc, float64(good.dropped), name)

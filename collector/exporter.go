@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/certcentral-exporter/certcentral_exporter/internal/certcentral"
 )
@@ -70,7 +70,7 @@ type state struct {
 }
 
 type result struct {
-	metrics  []prometheus.Metric
+	families []*dto.MetricFamily // the data, sorted and checked once
 	unparsed map[string]int
 	dropped  int
 	requests int
@@ -137,9 +137,8 @@ func (e *Exporter) interval(st *state, requests int) time.Duration {
 }
 
 // current returns the state's results for a scrape bounded by ctx, starting a collection when
-// the last one is too old and waiting for it until ctx ends. waited is true when ctx ended
-// before the running collection did.
-func (e *Exporter) current(ctx context.Context, st *state) (last, good *result, waited bool) {
+// the last one is too old and waiting for it until ctx ends.
+func (e *Exporter) current(ctx context.Context, st *state) (last, good *result) {
 	st.mu.Lock()
 	now := e.now()
 	fresh := st.last != nil && now.Sub(st.last.ended) < e.interval(st, st.last.requests)
@@ -159,12 +158,11 @@ func (e *Exporter) current(ctx context.Context, st *state) (last, good *result, 
 		select {
 		case <-flight:
 		case <-ctx.Done():
-			waited = true
 		}
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return st.last, st.good, waited
+	return st.last, st.good
 }
 
 // servable says whether good (the last successful result) may be served when last is the
@@ -187,7 +185,11 @@ func (e *Exporter) collect(st *state, done chan struct{}) {
 	if err != nil {
 		r.err, r.kind, r.status = err, kindOf(err), statusOf(err)
 	} else {
-		r.metrics, r.unparsed, r.dropped, r.facts, r.status = out.metrics, out.unparsed, out.dropped, out.facts, 200
+		r.unparsed, r.dropped, r.facts, r.status = out.unparsed, out.dropped, out.facts, 200
+		var ferr error
+		if r.families, ferr = families(out.metrics); ferr != nil {
+			e.log.Warn("collector produced series that cannot be served; they are left out", "collector", st.def.Name, "err", ferr)
+		}
 	}
 
 	st.mu.Lock()

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/certcentral-exporter/certcentral_exporter/internal/budget"
 	"github.com/certcentral-exporter/certcentral_exporter/internal/certcentral"
 	"github.com/certcentral-exporter/certcentral_exporter/internal/simulator"
@@ -27,10 +25,8 @@ func gatherWithin(t *testing.T, exp *Exporter, d time.Duration) (string, time.Du
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(exp.ScrapeCollector(ctx))
 	start := time.Now()
-	mfs, err := reg.Gather()
+	mfs, err := exp.Gather(ctx)
 	took := time.Since(start)
 	if err != nil {
 		t.Fatalf("gather: %v", err)

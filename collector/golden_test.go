@@ -82,13 +82,11 @@ func scrapeText(t *testing.T, exp *Exporter, regs ...*prometheus.Registry) strin
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(exp.ScrapeCollector(ctx))
-	gatherers := prometheus.Gatherers{reg}
+	var others []prometheus.Gatherer
 	for _, r := range regs {
-		gatherers = append(gatherers, r)
+		others = append(others, r)
 	}
-	mfs, err := gatherers.Gather()
+	mfs, err := exp.Gatherer(ctx, others...).Gather()
 	if err != nil {
 		t.Fatalf("gather: %v", err)
 	}

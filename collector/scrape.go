@@ -2,10 +2,14 @@ package collector
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/certcentral-exporter/certcentral_exporter/internal/certcentral"
 )
@@ -36,48 +40,55 @@ var (
 // scrape's deadline came.
 const kindScrapeTimeout certcentral.Kind = "timeout"
 
-// ScrapeCollector returns a prometheus.Collector that serves one scrape bounded by ctx: it
-// waits for stale collectors to refresh until ctx ends, then serves the newest results.
-func (e *Exporter) ScrapeCollector(ctx context.Context) prometheus.Collector {
-	return &scrape{e: e, ctx: ctx}
-}
-
-type scrape struct {
-	e   *Exporter
-	ctx context.Context
-}
-
-// Describe sends nothing: the series set depends on the account, so the collector is
-// unchecked (the registry still refuses duplicate series).
-func (s *scrape) Describe(chan<- *prometheus.Desc) {}
-
-func (s *scrape) Collect(ch chan<- prometheus.Metric) {
-	type snap struct {
-		last, good *result
-		waited     bool
-	}
-	snaps := make([]snap, len(s.e.states))
+// Gather serves one scrape bounded by ctx: it waits for stale collectors to refresh until ctx
+// ends, then returns the newest results and the collectors' health, sorted by name. The data
+// families were built and checked once per collection, so a scrape of a large account only
+// shares them instead of revalidating every series.
+func (e *Exporter) Gather(ctx context.Context) ([]*dto.MetricFamily, error) {
+	snaps := make([]snapshot, len(e.states))
 	var wg sync.WaitGroup
-	for i, st := range s.e.states {
+	for i, st := range e.states {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			last, good, waited := s.e.current(s.ctx, st)
-			snaps[i] = snap{last, good, waited}
+			snaps[i].last, snaps[i].good = e.current(ctx, st)
 		}()
 	}
 	wg.Wait()
 
-	now := s.e.now()
+	now := e.now()
+	health := prometheus.NewRegistry()
+	health.MustRegister(collectorFunc(func(ch chan<- prometheus.Metric) { e.emitHealth(ch, snaps, now) }))
+	mfs, err := health.Gather()
+	for i := range snaps {
+		if good := snaps[i].good; good != nil && e.servable(good, snaps[i].last, now) {
+			mfs = append(mfs, good.families...)
+		}
+	}
+	slices.SortFunc(mfs, func(a, b *dto.MetricFamily) int { return strings.Compare(a.GetName(), b.GetName()) })
+	return mfs, err
+}
+
+type snapshot struct{ last, good *result }
+
+// collectorFunc adapts a function to an unchecked prometheus.Collector.
+type collectorFunc func(chan<- prometheus.Metric)
+
+func (f collectorFunc) Describe(chan<- *prometheus.Desc)    {}
+func (f collectorFunc) Collect(ch chan<- prometheus.Metric) { f(ch) }
+
+// emitHealth writes every collector's health, certcentral_up and the metrics derived from
+// several collectors.
+func (e *Exporter) emitHealth(ch chan<- prometheus.Metric, snaps []snapshot, now time.Time) {
 	answered, rejected := false, false
 	facts := map[string]any{} // collector -> facts of its servable result
-	for i, st := range s.e.states {
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	for i, st := range e.states {
 		name := st.def.Name
-		sn := snaps[i]
-		gauge := func(d *prometheus.Desc, v float64, labels ...string) {
-			ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
-		}
-		switch last := sn.last; {
+		last, good := snaps[i].last, snaps[i].good
+		switch {
 		case last == nil: // the first collection is still running
 			gauge(successDesc, 0, name)
 			gauge(errorDesc, 1, name, string(kindScrapeTimeout))
@@ -92,15 +103,14 @@ func (s *scrape) Collect(ch chan<- prometheus.Metric) {
 			gauge(durationDesc, last.ended.Sub(last.started).Seconds(), name)
 			answered = true
 		}
-		for kind, n := range s.e.failureCounts(st) {
+		for kind, n := range e.failureCounts(st) {
 			ch <- prometheus.MustNewConstMetric(failuresDesc, prometheus.CounterValue, float64(n), name, string(kind))
 		}
-		good := sn.good
 		if good == nil {
 			continue
 		}
 		gauge(lastSuccessDesc, float64(good.ended.UnixNano())/1e9, name)
-		if !s.e.servable(good, sn.last, now) {
+		if !e.servable(good, last, now) {
 			continue
 		}
 		gauge(droppedDesc, float64(good.dropped), name)
@@ -108,19 +118,28 @@ func (s *scrape) Collect(ch chan<- prometheus.Metric) {
 		for field, n := range good.unparsed {
 			gauge(unparsedDesc, float64(n), name, field)
 		}
-		for _, m := range good.metrics {
-			ch <- m
-		}
 		if good.facts != nil {
 			facts[name] = good.facts
 		}
 	}
+	gauge(upDesc, boolValue(answered && !rejected))
 	if d, ok := facts["domains"].(domainFacts); ok {
 		if o, ok := facts["orders"].(orderFacts); ok {
 			emitDomainActiveCertificates(ch, d, o)
 		}
 	}
-	ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, boolValue(answered && !rejected))
+}
+
+// families checks a collection's metrics once and turns them into sorted metric families.
+// A duplicate series is dropped (and reported) rather than failing every later scrape.
+func families(metrics []prometheus.Metric) ([]*dto.MetricFamily, error) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectorFunc(func(ch chan<- prometheus.Metric) {
+		for _, m := range metrics {
+			ch <- m
+		}
+	}))
+	return reg.Gather()
 }
 
 // keyAccepted says whether a failed collection still shows that CertCentral answered and took
@@ -179,4 +198,34 @@ func (e *Exporter) Status() []CollectorStatus {
 		out = append(out, cs)
 	}
 	return out
+}
+
+// Gatherer returns a prometheus.Gatherer for one scrape bounded by ctx: the exporter's families
+// first (gathering them runs the collections, so the others, such as the API request counters,
+// already count this scrape's requests), then those of the long-lived gatherers. Family names
+// must not repeat across them; a repeated one is left out and reported.
+func (e *Exporter) Gatherer(ctx context.Context, others ...prometheus.Gatherer) prometheus.Gatherer {
+	return prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
+		mfs, err := e.Gather(ctx)
+		errs := prometheus.MultiError{}
+		errs.Append(err)
+		seen := make(map[string]bool, len(mfs))
+		for _, mf := range mfs {
+			seen[mf.GetName()] = true
+		}
+		for _, g := range others {
+			more, gerr := g.Gather()
+			errs.Append(gerr)
+			for _, mf := range more {
+				if seen[mf.GetName()] {
+					errs.Append(fmt.Errorf("metric family %s is gathered twice", mf.GetName()))
+					continue
+				}
+				seen[mf.GetName()] = true
+				mfs = append(mfs, mf)
+			}
+		}
+		slices.SortFunc(mfs, func(a, b *dto.MetricFamily) int { return strings.Compare(a.GetName(), b.GetName()) })
+		return mfs, errs.MaybeUnwrap()
+	})
 }

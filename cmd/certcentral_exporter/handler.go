@@ -45,11 +45,7 @@ func newMetricsHandler(c metricsHandlerConfig) http.Handler {
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), scrapeTimeout(r, c.defaultTimeout, c.timeoutOffset))
 		defer cancel()
-		scrapeReg := prometheus.NewRegistry()
-		scrapeReg.MustRegister(c.exporter.ScrapeCollector(ctx))
-		// The scrape registry goes first: gathering it runs the collection, so the API request
-		// counters gathered after it already include this scrape's requests.
-		promhttp.HandlerFor(prometheus.Gatherers{scrapeReg, c.registry}, opts).ServeHTTP(w, r)
+		promhttp.HandlerFor(c.exporter.Gatherer(ctx, c.registry), opts).ServeHTTP(w, r)
 	})
 }
 

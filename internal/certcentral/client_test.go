@@ -431,3 +431,33 @@ func TestConfigValidation(t *testing.T) {
 		t.Errorf("EU base URL: %v %v", c, err)
 	}
 }
+
+func TestOverlappingPagesDeliverEachItemOnce(t *testing.T) {
+	// A user added during the read shifts the second page back by one: its first item was the
+	// last item of the first page.
+	c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+		start := offset
+		if offset > 0 {
+			start = offset - 1
+		}
+		var items []string
+		for i := start; i < start+1000 && i < 1500; i++ {
+			items = append(items, fmt.Sprintf(`{"id":%d,"username":"u%d"}`, i+1, i+1))
+		}
+		jsonReply(w, 200, fmt.Sprintf(`{"users":[%s],"page":{"total":1500,"limit":1000,"offset":%d}}`, strings.Join(items, ","), offset))
+	})
+	seen := map[int64]int{}
+	stats, err := c.ListUsers(context.Background(), func(u User) { seen[u.ID]++ })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("user %d delivered %d times", id, n)
+		}
+	}
+	if stats.Duplicates != 1 || stats.Items != len(seen) {
+		t.Errorf("stats %+v, want one duplicate", stats)
+	}
+}

@@ -53,6 +53,7 @@ type rawDomain struct {
 }
 
 func (r *rawDomain) noteProblem(field string) { r.problems = append(r.problems, field) }
+func (r *rawDomain) itemID() int64            { return int64(r.ID) }
 
 func (r *rawDomain) domain() Domain {
 	d := Domain{

@@ -49,6 +49,7 @@ type rawOrder struct {
 }
 
 func (r *rawOrder) noteProblem(field string) { r.problems = append(r.problems, field) }
+func (r *rawOrder) itemID() int64            { return int64(r.ID) }
 
 func (r *rawOrder) order() Order {
 	o := Order{

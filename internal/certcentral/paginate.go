@@ -32,6 +32,15 @@ type ListStats struct {
 	Requests int // HTTP requests that returned a page
 	Items    int // items handed to the callback
 	Total    int // page.total reported by the first page (items when the page object is absent)
+	// Duplicates counts items seen again on a later page (offsets shift when the account
+	// changes during the read); each is handed to the callback once.
+	Duplicates int
+}
+
+// identified is implemented by raw items with a numeric id, so that a list can hand each
+// object over once even when pages overlap.
+type identified interface {
+	itemID() int64
 }
 
 // decodeList streams one list body: it walks the top-level object, hands every element of
@@ -127,9 +136,23 @@ func listAll[R any](ctx context.Context, c *Client, endpoint, collection string,
 	defer cancel()
 
 	var (
-		mu    sync.Mutex // serialises fn and stats
+		mu    sync.Mutex // serialises fn, seen and stats
 		stats ListStats
+		seen  = map[int64]struct{}{}
 	)
+	deliver := func(item *R) {
+		mu.Lock()
+		defer mu.Unlock()
+		if id, ok := any(item).(identified); ok && id.itemID() != 0 {
+			if _, dup := seen[id.itemID()]; dup {
+				stats.Duplicates++
+				return
+			}
+			seen[id.itemID()] = struct{}{}
+		}
+		fn(item)
+		stats.Items++
+	}
 	fetch := func(offset int) (pg *page, n int, err error) {
 		q := url.Values{}
 		for k, v := range query {
@@ -139,12 +162,7 @@ func listAll[R any](ctx context.Context, c *Client, endpoint, collection string,
 		q.Set("offset", strconv.Itoa(offset))
 		err = c.get(ctx, endpoint, q, func(r io.Reader) error {
 			var derr error
-			pg, n, derr = decodeList(r, collection, func(item *R) {
-				mu.Lock()
-				fn(item)
-				stats.Items++
-				mu.Unlock()
-			})
+			pg, n, derr = decodeList(r, collection, deliver)
 			return derr
 		})
 		if err == nil {

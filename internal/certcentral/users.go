@@ -66,6 +66,7 @@ type rawUser struct {
 }
 
 func (r *rawUser) noteProblem(field string) { r.problems = append(r.problems, field) }
+func (r *rawUser) itemID() int64            { return int64(r.ID) }
 
 func (r *rawUser) user() User {
 	u := User{

@@ -1,0 +1,465 @@
+// Command bench measures the exporter against the simulator on loopback, with injected latency
+// and the simulator's real rate limits, and prints every figure next to its target, measured in
+// this one run. See README.md, "Performance".
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+type account struct {
+	name                   string
+	users, domains, orders int
+}
+
+var accounts = map[string]account{
+	"typical": {"typical", 500, 2000, 5000},
+	"large":   {"large", 10000, 50000, 100000},
+}
+
+func main() {
+	var (
+		bin        = flag.String("bin", "bin", "directory with certcentral_exporter and certcentral-simulator")
+		which      = flag.String("accounts", "typical,large", "accounts to measure")
+		latency    = flag.Duration("latency", 100*time.Millisecond, "latency the simulator adds to every request")
+		warm       = flag.Int("warm-scrapes", 200, "scrapes for the warm latency figures")
+		longRun    = flag.Duration("long-run", 10*time.Minute, "duration of the two-scraper run on the large account (0 skips it)")
+		longPeriod = flag.Duration("long-interval", 10*time.Second, "scrape interval of each scraper in the long run")
+	)
+	flag.Parse()
+	b := &bench{bin: *bin, latency: *latency}
+	defer b.stopAll()
+	b.machine()
+	for _, name := range strings.Split(*which, ",") {
+		acct, ok := accounts[name]
+		if !ok {
+			fail("unknown account %q", name)
+		}
+		b.measure(acct, *warm)
+	}
+	if *longRun > 0 && strings.Contains(*which, "large") {
+		b.longRun(accounts["large"], *longRun, *longPeriod)
+	}
+}
+
+type bench struct {
+	bin     string
+	latency time.Duration
+	procs   []*exec.Cmd
+}
+
+func fail(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
+	os.Exit(1)
+}
+
+func (b *bench) machine() {
+	model := "unknown CPU"
+	if f, err := os.Open("/proc/cpuinfo"); err == nil {
+		s := bufio.NewScanner(f)
+		for s.Scan() {
+			if k, v, ok := strings.Cut(s.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+				model = strings.TrimSpace(v)
+				break
+			}
+		}
+		f.Close()
+	}
+	fmt.Printf("machine: %s, %d CPUs, %s %s/%s; simulator latency %s per request, DigiCert rate limits on\n\n",
+		model, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH, b.latency)
+}
+
+func freeAddr() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fail("listen: %v", err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func (b *bench) start(name string, args ...string) *exec.Cmd {
+	cmd := exec.Command(filepath.Join(b.bin, name), args...)
+	logf, err := os.CreateTemp("", name+"-*.log")
+	if err != nil {
+		fail("%v", err)
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		fail("start %s: %v", name, err)
+	}
+	b.procs = append(b.procs, cmd)
+	return cmd
+}
+
+func stop(cmd *exec.Cmd) {
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+	}
+}
+
+func (b *bench) stopAll() {
+	for _, p := range b.procs {
+		if p.ProcessState == nil {
+			stop(p)
+		}
+	}
+}
+
+func waitUp(url string) {
+	for i := 0; i < 200; i++ {
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	fail("%s did not come up", url)
+}
+
+// sim is a running simulator with a generated account.
+type sim struct {
+	cmd *exec.Cmd
+	url string
+}
+
+func (b *bench) startSim(a account, keyFile string, latency time.Duration) *sim {
+	addr := freeAddr()
+	cmd := b.start("certcentral-simulator", "--web.listen-address="+addr, "--api-key-file="+keyFile,
+		"--users="+strconv.Itoa(a.users), "--domains="+strconv.Itoa(a.domains), "--orders="+strconv.Itoa(a.orders),
+		"--seed=1", "--latency="+latency.String())
+	s := &sim{cmd: cmd, url: "http://" + addr}
+	waitUp(s.url + "/_sim/stats")
+	return s
+}
+
+type simStats struct {
+	Requests    map[string]int `json:"requests"`
+	ByStatus    map[string]int `json:"by_status"`
+	Writes      int            `json:"writes"`
+	RateLimited int            `json:"rate_limited"`
+}
+
+func (s *sim) stats() simStats {
+	resp, err := http.Get(s.url + "/_sim/stats")
+	if err != nil {
+		fail("simulator stats: %v", err)
+	}
+	defer resp.Body.Close()
+	var st simStats
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		fail("simulator stats: %v", err)
+	}
+	return st
+}
+
+func (s *sim) reset() {
+	for _, p := range []string{"/_sim/reset-stats", "/_sim/reset-ratelimit"} {
+		resp, err := http.Post(s.url+p, "", nil)
+		if err != nil {
+			fail("%s: %v", p, err)
+		}
+		resp.Body.Close()
+	}
+}
+
+func (st simStats) total() int {
+	n := 0
+	for _, v := range st.Requests {
+		n += v
+	}
+	return n
+}
+
+// exporter is a running exporter.
+type exporter struct {
+	cmd *exec.Cmd
+	url string
+}
+
+func (b *bench) startExporter(s *sim, keyFile string, extra ...string) *exporter {
+	addr := freeAddr()
+	args := append([]string{"--web.listen-address=" + addr, "--certcentral.url=" + s.url + "/services/v2",
+		"--certcentral.api-key-file=" + keyFile, "--log.level=warn"}, extra...)
+	e := &exporter{cmd: b.start("certcentral_exporter", args...), url: "http://" + addr}
+	waitUp(e.url + "/-/healthy")
+	return e
+}
+
+// scrape fetches /metrics as Prometheus would, with a scrape timeout, and returns the body and
+// the wall time.
+func (e *exporter) scrape(timeout time.Duration) (string, time.Duration) {
+	req, _ := http.NewRequest(http.MethodGet, e.url+"/metrics", nil)
+	req.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", strconv.FormatFloat(timeout.Seconds(), 'f', -1, 64))
+	req.Header.Set("Accept-Encoding", "gzip") // as Prometheus does; the client does not decode it
+	start := time.Now()
+	resp, err := (&http.Client{Timeout: timeout + 5*time.Second, Transport: &http.Transport{DisableCompression: true}}).Do(req)
+	if err != nil {
+		fail("scrape: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	took := time.Since(start)
+	if resp.StatusCode != 200 {
+		fail("scrape answered %d", resp.StatusCode)
+	}
+	return string(body), took
+}
+
+// plainScrape is a scrape without compression, for reading values.
+func (e *exporter) plainScrape(timeout time.Duration) string {
+	req, _ := http.NewRequest(http.MethodGet, e.url+"/metrics", nil)
+	req.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", strconv.FormatFloat(timeout.Seconds(), 'f', -1, 64))
+	resp, err := (&http.Client{Timeout: timeout + 5*time.Second}).Do(req)
+	if err != nil {
+		fail("scrape: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return string(body)
+}
+
+// peakRSS is the exporter's high-water resident set size in bytes (VmHWM).
+func peakRSS(cmd *exec.Cmd) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
+	if err != nil {
+		return math.NaN()
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			kb, _ := strconv.ParseFloat(strings.Fields(line)[1], 64)
+			return kb * 1024
+		}
+	}
+	return math.NaN()
+}
+
+// sumSeries adds the values of every sample of metric (exact name) in an exposition.
+func sumSeries(exposition, metric string) float64 {
+	sum := 0.0
+	for _, line := range strings.Split(exposition, "\n") {
+		if !strings.HasPrefix(line, metric+"{") && !strings.HasPrefix(line, metric+" ") {
+			continue
+		}
+		f := strings.Fields(line)
+		v, _ := strconv.ParseFloat(f[len(f)-1], 64)
+		sum += v
+	}
+	return sum
+}
+
+func minimumRequests(a account) int {
+	pages := func(n int) int { return int(math.Ceil(float64(n) / 1000)) }
+	// users, domains, orders are paginated; products, balance and account are one request each.
+	return pages(a.users) + pages(a.domains) + pages(a.orders) + 3
+}
+
+// coldCollection starts a fresh exporter against a fresh window and times its first scrape,
+// which waits for every collection (a generous scrape timeout). It checks all succeeded.
+func (b *bench) coldCollection(s *sim, keyFile string, extra ...string) (*exporter, time.Duration, string, int) {
+	s.reset()
+	e := b.startExporter(s, keyFile, extra...)
+	_, took := e.scrape(5 * time.Minute)
+	body := e.plainScrape(time.Minute)
+	if n := sumSeries(body, "certcentral_collector_success"); int(n) != 6 {
+		fail("cold collection: only %v of 6 collectors succeeded:\n%s", n, grepLines(body, "certcentral_collector_error"))
+	}
+	return e, took, body, s.stats().total()
+}
+
+func grepLines(s, prefix string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+func percentile(d []time.Duration, p float64) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	idx := int(math.Ceil(p/100*float64(len(s)))) - 1
+	return s[max(0, idx)]
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "MISSED"
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond)) }
+
+func (b *bench) measure(a account, warmScrapes int) {
+	fmt.Printf("== %s account: %d users, %d domains, %d orders ==\n", a.name, a.users, a.domains, a.orders)
+	keyFile := writeKey()
+	s := b.startSim(a, keyFile, b.latency)
+	defer stop(s.cmd)
+
+	// 1 and 2: requests per full collection, and cold time with our concurrency.
+	e, concTime, body, requests := b.coldCollection(s, keyFile)
+	minimum := minimumRequests(a)
+	fmt.Printf("1. API requests per full collection: %d (minimum possible %d): target equal: %s\n",
+		requests, minimum, verdict(requests == minimum))
+
+	// Completeness: the counts equal the dataset.
+	users := sumSeries(body, "certcentral_users")
+	domains := sumSeries(body, "certcentral_domains") + sumSeries(body, "certcentral_domains_inactive")
+	orders := sumSeries(body, "certcentral_orders")
+	fmt.Printf("   completeness: users %v/%d, domains %v/%d, orders %v/%d: %s\n", users, a.users, domains, a.domains,
+		orders, a.orders, verdict(int(users) == a.users && int(domains) == a.domains && int(orders) == a.orders))
+
+	// 3: warm scrapes while the data is cached.
+	var lat []time.Duration
+	for i := 0; i < warmScrapes; i++ {
+		_, took := e.scrape(30 * time.Second)
+		lat = append(lat, took)
+	}
+	p50, p99 := percentile(lat, 50), percentile(lat, 99)
+	target := 50 * time.Millisecond
+	if a.name == "large" {
+		target = time.Second
+	}
+	fmt.Printf("3. warm scrape latency over %d scrapes (gzip, as Prometheus asks): p50 %s, p99 %s: target p99 < %s: %s\n",
+		warmScrapes, ms(p50), ms(p99), target, verdict(p99 < target))
+	series := strings.Count(body, "\n") - 2*strings.Count(body, "# HELP")
+	fmt.Printf("   exposition: %d series, %.1f MB uncompressed\n", series, float64(len(body))/1e6)
+
+	// 4: peak RSS (the large account's is the target).
+	rss := peakRSS(e.cmd)
+	rssLine := fmt.Sprintf("4. peak RSS of the exporter during collection and scrapes: %.0f MiB", rss/(1<<20))
+	if a.name == "large" {
+		rssLine += fmt.Sprintf(": target < 256 MiB: %s", verdict(rss < 256<<20))
+	}
+	fmt.Println(rssLine)
+	stop(e.cmd)
+
+	// 2: the same client forced to fetch pages one at a time.
+	e, seqTime, _, _ := b.coldCollection(s, keyFile, "--certcentral.page-concurrency=1")
+	stop(e.cmd)
+
+	// The floor: two round trips plus decoding, where decoding is measured as the cold
+	// collection against the same account with no injected latency.
+	s0 := b.startSim(a, keyFile, 0)
+	e, zeroTime, _, _ := b.coldCollection(s0, keyFile)
+	stop(e.cmd)
+	stop(s0.cmd)
+	floor := 2*b.latency + zeroTime
+	ratio := float64(concTime) / float64(floor)
+	line := fmt.Sprintf("2. cold collection: %s concurrent vs %s one page at a time (%.1fx faster); floor (2 round trips + %s decoding) %s, ratio to floor %.2f",
+		ms(concTime), ms(seqTime), float64(seqTime)/float64(concTime), ms(zeroTime), ms(floor), ratio)
+	if a.name == "typical" {
+		line += fmt.Sprintf(": target <= 1.5: %s", verdict(ratio <= 1.5))
+	} else {
+		line += " (the large account is bounded by the request budget, 50 per 5 s, not by round trips)"
+	}
+	fmt.Println(line)
+	fmt.Println()
+}
+
+// longRun scrapes the large account with two scrapers for d and reports 429s and the oldest
+// data age any scrape served.
+func (b *bench) longRun(a account, d, interval time.Duration) {
+	fmt.Printf("== 5. %s run on the %s account: two scrapers every %s ==\n", d, a.name, interval)
+	keyFile := writeKey()
+	s := b.startSim(a, keyFile, b.latency)
+	defer stop(s.cmd)
+	s.reset()
+	e := b.startExporter(s, keyFile)
+	defer stop(e.cmd)
+
+	var (
+		mu       sync.Mutex
+		oldest   time.Duration
+		scrapes  int
+		slowest  time.Duration
+		noData   int
+		deadline = time.Now().Add(d)
+	)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	var wg sync.WaitGroup
+	for i := 0; i < 2; i++ {
+		wg.Add(1)
+		go func(offset time.Duration) {
+			defer wg.Done()
+			time.Sleep(offset)
+			t := time.NewTicker(interval)
+			defer t.Stop()
+			for {
+				start := time.Now()
+				body := e.plainScrape(10 * time.Second)
+				took := time.Since(start)
+				age := time.Duration(0)
+				missing := false
+				for _, c := range []string{"account", "balance", "domains", "orders", "products", "users"} {
+					ts := sumSeries(body, `certcentral_collector_last_success_timestamp_seconds{collector="`+c+`"}`)
+					if ts == 0 {
+						missing = true
+						continue
+					}
+					age = max(age, time.Since(time.Unix(0, int64(ts*1e9))))
+				}
+				mu.Lock()
+				scrapes++
+				slowest = max(slowest, took)
+				if missing {
+					noData++
+				} else {
+					oldest = max(oldest, age)
+				}
+				mu.Unlock()
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+			}
+		}(time.Duration(i) * interval / 2)
+	}
+	wg.Wait()
+	st := s.stats()
+	fmt.Printf("   scrapes %d (slowest %s, %d before the first complete collection), API requests %d, writes %d\n",
+		scrapes, ms(slowest), noData, st.total(), st.Writes)
+	fmt.Printf("   429 answers seen by the simulator: %d: target 0: %s\n", st.RateLimited, verdict(st.RateLimited == 0))
+	fmt.Printf("   oldest data age served: %s\n", oldest.Round(time.Second))
+}
+
+func writeKey() string {
+	f, err := os.CreateTemp("", "bench-key-*")
+	if err != nil {
+		fail("%v", err)
+	}
+	fmt.Fprintf(f, "bench-%d", time.Now().UnixNano())
+	f.Close()
+	return f.Name()
+}

@@ -71,6 +71,8 @@ type state struct {
 
 type result struct {
 	families []*dto.MetricFamily // the data, sorted and checked once
+	textOnce sync.Once
+	text     []byte // families in the text format, see encodedText
 	unparsed map[string]int
 	dropped  int
 	requests int
@@ -149,7 +151,7 @@ func (e *Exporter) current(ctx context.Context, st *state) (last, good *result) 
 	}
 	flight := st.flight
 	if flight != nil && st.last != nil && st.last.ended.Sub(st.last.started) > e.cfg.SlowCollection &&
-		e.servable(st.good, st.last, now) {
+		e.servableResult(st.good, st.last, now) {
 		flight = nil // slow refresh: serve what we have, the refresh goes on in the background
 	}
 	st.mu.Unlock()
@@ -165,9 +167,9 @@ func (e *Exporter) current(ctx context.Context, st *state) (last, good *result) 
 	return st.last, st.good
 }
 
-// servable says whether good (the last successful result) may be served when last is the
-// newest result: it is the newest, or it is recent enough after a failure.
-func (e *Exporter) servable(good, last *result, now time.Time) bool {
+// servableResult says whether good (the last successful result) may be served when last is
+// the newest result: it is the newest, or it is recent enough after a failure.
+func (e *Exporter) servableResult(good, last *result, now time.Time) bool {
 	return good != nil && (good == last || now.Sub(good.ended) <= e.cfg.StaleDataMaxAge)
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/certcentral-exporter/certcentral_exporter/internal/budget"
 	"github.com/certcentral-exporter/certcentral_exporter/internal/certcentral"
@@ -258,5 +260,32 @@ func TestGoldenFailures(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %s", want)
 		}
+	}
+}
+
+// TestWriteTextMatchesGather: the text fast path serves exactly what the general path does.
+func TestWriteTextMatchesGather(t *testing.T) {
+	env := newTestEnv(t, "demo")
+	var names []string
+	for _, d := range Definitions() {
+		names = append(names, d.Name)
+	}
+	exp := env.exporter(t, names)
+	general := scrapeText(t, exp)
+	var fast bytes.Buffer
+	if err := exp.WriteText(context.Background(), &fast, expfmt.NewFormat(expfmt.TypeTextPlain)); err != nil {
+		t.Fatal(err)
+	}
+	lines := func(s string) []string {
+		l := strings.Split(strings.TrimSpace(s), "\n")
+		slices.Sort(l)
+		return l
+	}
+	if g, f := lines(general), lines(fast.String()); !slices.Equal(g, f) {
+		t.Errorf("WriteText differs from Gather:\n%s", diffLines(strings.Join(g, "\n"), strings.Join(f, "\n")))
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	if _, err := parser.TextToMetricFamilies(strings.NewReader(fast.String())); err != nil {
+		t.Errorf("WriteText output does not parse: %v", err)
 	}
 }

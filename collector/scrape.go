@@ -1,8 +1,10 @@
 package collector
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
 
 	"github.com/certcentral-exporter/certcentral_exporter/internal/certcentral"
 )
@@ -45,6 +48,52 @@ const kindScrapeTimeout certcentral.Kind = "timeout"
 // families were built and checked once per collection, so a scrape of a large account only
 // shares them instead of revalidating every series.
 func (e *Exporter) Gather(ctx context.Context) ([]*dto.MetricFamily, error) {
+	snaps, now := e.snapshots(ctx)
+	mfs, err := e.healthFamilies(snaps, now)
+	for _, r := range e.servable(snaps, now) {
+		mfs = append(mfs, r.families...)
+	}
+	sortFamilies(mfs)
+	return mfs, err
+}
+
+// WriteText serves one scrape like Gather, in the text exposition format: the small families
+// (health, and those of others) are encoded now, the collected data is written as the text
+// encoded once per collection. This is the path every Prometheus scrape takes, and on a large
+// account it is most of the scrape's work.
+func (e *Exporter) WriteText(ctx context.Context, w io.Writer, format expfmt.Format, others ...prometheus.Gatherer) error {
+	snaps, now := e.snapshots(ctx)
+	small, err := e.healthFamilies(snaps, now)
+	errs := prometheus.MultiError{}
+	errs.Append(err)
+	data := e.servable(snaps, now)
+	seen := map[string]bool{}
+	for _, r := range data {
+		for _, mf := range r.families {
+			seen[mf.GetName()] = true
+		}
+	}
+	small = appendGathered(small, seen, &errs, others...)
+	sortFamilies(small)
+	enc := expfmt.NewEncoder(w, format)
+	for _, mf := range small {
+		if err := enc.Encode(mf); err != nil {
+			errs.Append(err)
+			return errs.MaybeUnwrap()
+		}
+	}
+	for _, r := range data {
+		if _, err := w.Write(r.encodedText()); err != nil {
+			errs.Append(err)
+			break
+		}
+	}
+	return errs.MaybeUnwrap()
+}
+
+// snapshots waits, until ctx ends, for the collectors whose data is stale, and returns every
+// collector's newest results.
+func (e *Exporter) snapshots(ctx context.Context) ([]snapshot, time.Time) {
 	snaps := make([]snapshot, len(e.states))
 	var wg sync.WaitGroup
 	for i, st := range e.states {
@@ -55,18 +104,50 @@ func (e *Exporter) Gather(ctx context.Context) ([]*dto.MetricFamily, error) {
 		}()
 	}
 	wg.Wait()
+	return snaps, e.now()
+}
 
-	now := e.now()
+// healthFamilies are the collectors' health, certcentral_up and the derived metrics.
+func (e *Exporter) healthFamilies(snaps []snapshot, now time.Time) ([]*dto.MetricFamily, error) {
 	health := prometheus.NewRegistry()
 	health.MustRegister(collectorFunc(func(ch chan<- prometheus.Metric) { e.emitHealth(ch, snaps, now) }))
-	mfs, err := health.Gather()
-	for i := range snaps {
-		if good := snaps[i].good; good != nil && e.servable(good, snaps[i].last, now) {
-			mfs = append(mfs, good.families...)
+	return health.Gather()
+}
+
+// servable returns the results whose data may be served now.
+func (e *Exporter) servable(snaps []snapshot, now time.Time) []*result {
+	var out []*result
+	for _, sn := range snaps {
+		if e.servableResult(sn.good, sn.last, now) {
+			out = append(out, sn.good)
 		}
 	}
+	return out
+}
+
+func sortFamilies(mfs []*dto.MetricFamily) {
 	slices.SortFunc(mfs, func(a, b *dto.MetricFamily) int { return strings.Compare(a.GetName(), b.GetName()) })
-	return mfs, err
+}
+
+// appendGathered adds the families of others to mfs, leaving out (and reporting) a family
+// whose name is already taken.
+func appendGathered(mfs []*dto.MetricFamily, seen map[string]bool, errs *prometheus.MultiError, others ...prometheus.Gatherer) []*dto.MetricFamily {
+	for _, mf := range mfs {
+		seen[mf.GetName()] = true
+	}
+	for _, g := range others {
+		more, err := g.Gather()
+		errs.Append(err)
+		for _, mf := range more {
+			if seen[mf.GetName()] {
+				errs.Append(fmt.Errorf("metric family %s is gathered twice", mf.GetName()))
+				continue
+			}
+			seen[mf.GetName()] = true
+			mfs = append(mfs, mf)
+		}
+	}
+	return mfs
 }
 
 type snapshot struct{ last, good *result }
@@ -110,7 +191,7 @@ func (e *Exporter) emitHealth(ch chan<- prometheus.Metric, snaps []snapshot, now
 			continue
 		}
 		gauge(lastSuccessDesc, float64(good.ended.UnixNano())/1e9, name)
-		if !e.servable(good, last, now) {
+		if !e.servableResult(good, last, now) {
 			continue
 		}
 		gauge(droppedDesc, float64(good.dropped), name)
@@ -209,23 +290,24 @@ func (e *Exporter) Gatherer(ctx context.Context, others ...prometheus.Gatherer) 
 		mfs, err := e.Gather(ctx)
 		errs := prometheus.MultiError{}
 		errs.Append(err)
-		seen := make(map[string]bool, len(mfs))
-		for _, mf := range mfs {
-			seen[mf.GetName()] = true
-		}
-		for _, g := range others {
-			more, gerr := g.Gather()
-			errs.Append(gerr)
-			for _, mf := range more {
-				if seen[mf.GetName()] {
-					errs.Append(fmt.Errorf("metric family %s is gathered twice", mf.GetName()))
-					continue
-				}
-				seen[mf.GetName()] = true
-				mfs = append(mfs, mf)
-			}
-		}
-		slices.SortFunc(mfs, func(a, b *dto.MetricFamily) int { return strings.Compare(a.GetName(), b.GetName()) })
+		mfs = appendGathered(mfs, map[string]bool{}, &errs, others...)
+		sortFamilies(mfs)
 		return mfs, errs.MaybeUnwrap()
 	})
+}
+
+// encodedText is the result's data in the text format, encoded on first use and kept: the
+// result never changes once collected.
+func (r *result) encodedText() []byte {
+	r.textOnce.Do(func() {
+		var buf bytes.Buffer
+		enc := expfmt.NewEncoder(&buf, expfmt.NewFormat(expfmt.TypeTextPlain))
+		for _, mf := range r.families {
+			if err := enc.Encode(mf); err != nil {
+				break // cannot happen for families the registry built; serve what encoded
+			}
+		}
+		r.text = buf.Bytes()
+	})
+	return r.text
 }

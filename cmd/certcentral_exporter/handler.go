@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/expfmt"
 
 	"github.com/certcentral-exporter/certcentral_exporter/collector"
 )
@@ -46,6 +47,15 @@ func newMetricsHandler(c metricsHandlerConfig) http.Handler {
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), scrapeTimeout(r, c.defaultTimeout, c.timeoutOffset))
 		defer cancel()
+		// Prometheus asks for the text format: serve the data as encoded once per collection.
+		// Other formats (protobuf) take the general path.
+		if format := expfmt.Negotiate(r.Header); format.FormatType() == expfmt.TypeTextPlain {
+			w.Header().Set("Content-Type", string(format))
+			if err := c.exporter.WriteText(ctx, w, format, c.registry); err != nil {
+				c.logger.Error("error serving metrics", "err", err)
+			}
+			return
+		}
 		promhttp.HandlerFor(c.exporter.Gatherer(ctx, c.registry), opts).ServeHTTP(w, r)
 	}))
 }

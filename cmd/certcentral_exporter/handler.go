@@ -49,7 +49,7 @@ func newMetricsHandler(c metricsHandlerConfig) http.Handler {
 		defer cancel()
 		// Prometheus asks for the text format: serve the data as encoded once per collection.
 		// Other formats (protobuf) take the general path.
-		if format := expfmt.Negotiate(r.Header); format.FormatType() == expfmt.TypeTextPlain {
+		if format := expfmt.NegotiateAccept(r.Header, expfmt.DefaultAcceptedFormats()...); format.FormatType() == expfmt.TypeTextPlain {
 			w.Header().Set("Content-Type", string(format))
 			if err := c.exporter.WriteText(ctx, w, format, c.registry); err != nil {
 				c.logger.Error("error serving metrics", "err", err)

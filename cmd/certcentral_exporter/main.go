@@ -49,6 +49,9 @@ func main() {
 
 // newClient loads the key and builds the API client. Errors are one clear line for the user.
 func newClient(s *settings, logger *slog.Logger, observer certcentral.Observer) (*certcentral.Client, *budget.Limiter, error) {
+	if _, err := certcentral.ParseBaseURL(s.url); err != nil {
+		return nil, nil, fmt.Errorf("--certcentral.url: %w", err)
+	}
 	key, err := config.LoadAPIKey(s.keyFile, os.Getenv)
 	if err != nil {
 		return nil, nil, err
@@ -79,7 +82,7 @@ func newClient(s *settings, logger *slog.Logger, observer certcentral.Observer) 
 	}
 	client, err := certcentral.New(cfg)
 	if err != nil {
-		return nil, nil, fmt.Errorf("the API key from %s or the URL is not usable: %w", key.Source, err)
+		return nil, nil, fmt.Errorf("cannot set up the CertCentral client: %w", err)
 	}
 	logger.Info("using CertCentral", "url", client.BaseURL(), "key_source", key.Source)
 	return client, limiter, nil

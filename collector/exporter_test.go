@@ -249,3 +249,42 @@ func mustFault(t *testing.T, s string) simulator.Fault {
 	}
 	return f
 }
+
+func TestPerItemSeriesSwitchesAndCaps(t *testing.T) {
+	env := newTestEnv(t, "demo")
+	exp := env.exporter(t, []string{"users", "domains", "orders"}, func(cfg *Config) {
+		cfg.Options.Users.PerUser = false
+		cfg.Options.Domains.MaxDomains = 2
+		cfg.Options.Orders.MaxCertificates = 1
+	})
+	out, _ := gatherWithin(t, exp, 5*time.Second)
+	if strings.Contains(out, "certcentral_user_") || strings.Contains(out, "ghost.admin@example.com") {
+		t.Error("per-user series (and e-mail addresses) exported although switched off")
+	}
+	if !strings.Contains(out, "certcentral_users role=Administrator status=active") {
+		t.Error("the user counts must stay when per-user series are off")
+	}
+	if n := strings.Count(out, "certcentral_domain_dcv_status "); n != 2 {
+		t.Errorf("%d per-domain status series, want the cap of 2", n)
+	}
+	// The cap keeps the most urgent: the pending and the expired domain of the demo account.
+	if !strings.Contains(out, "dcv_status=pending domain=new.example.com") || !strings.Contains(out, "dcv_status=expired domain=legacy.example.com") {
+		t.Errorf("the cap did not keep the pending and expired domains:\n%s", out)
+	}
+	if text := scrapeText(t, exp); !strings.Contains(text, `certcentral_collector_items_dropped{collector="domains"} 5`) {
+		t.Errorf("the 5 domains over the cap are not counted:\n%s", grepPrefix(text, "certcentral_collector_items_dropped"))
+	}
+	if n := strings.Count(out, "certcentral_certificate_expiry_timestamp_seconds "); n != 1 {
+		t.Errorf("%d certificate series, want the cap of 1", n)
+	}
+}
+
+func grepPrefix(s, prefix string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}

@@ -236,7 +236,10 @@ func TestGoldenFailures(t *testing.T) {
 	})
 	srv := httptest.NewServer(breakOneValidTill(sim))
 	t.Cleanup(srv.Close)
-	client, err := certcentral.New(certcentral.Config{BaseURL: srv.URL + "/services/v2", APIKey: testKey})
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(versioncollector.NewCollector("certcentral_exporter"))
+	api := NewAPIMetrics(reg)
+	client, err := certcentral.New(certcentral.Config{BaseURL: srv.URL + "/services/v2", APIKey: testKey, Observer: fixedObserver{api}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,8 +248,6 @@ func TestGoldenFailures(t *testing.T) {
 	for _, d := range Definitions() {
 		names = append(names, d.Name)
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(versioncollector.NewCollector("certcentral_exporter"))
 	exp := env.exporter(t, names)
 	got := scrapeText(t, exp, reg)
 	// Build info carries the Go version and build flags: keep the series, not its values.
@@ -256,6 +257,7 @@ func TestGoldenFailures(t *testing.T) {
 		`certcentral_collector_error{collector="users",reason="missing_permission"} 1`,
 		`certcentral_collector_unparsed_values{collector="orders",field="certificate.valid_till"} 1`,
 		`certcentral_up 1`, // a missing permission still proves the key is accepted
+		`certcentral_api_request_errors_total{endpoint="/user",reason="missing_permission"} 1`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %s", want)

@@ -1,0 +1,26 @@
+# Deployment files: Kubernetes manifests (deploy/kubernetes) and the systemd unit
+# (examples/systemd). Their Go tests run in `make unit`: they render every kustomization, check
+# the objects and start the binaries with the manifests' and the unit's flags.
+#   make generate          rewrite the manifests generated from alerts/ and dashboards/
+#   make check-generated   fail when the committed generated manifests are stale (CI)
+#   make check-deploy      yamllint the manifests (CI)
+GENERATED_DEPLOY := deploy/kubernetes/monitoring/prometheusrule.yaml deploy/kubernetes/monitoring/grafana-dashboards.yaml
+# The generated files carry other files' text (long PromQL lines, JSON), so no line length.
+DEPLOY_YAMLLINT  := {extends: default, rules: {line-length: disable, document-start: disable, truthy: {check-keys: false}, comments: {min-spaces-from-content: 1}, indentation: {indent-sequences: whatever}}}
+
+.PHONY: generate check-generated check-deploy
+
+generate:
+	$(GO) run ./tools/generate
+
+# A clean checkout must regenerate to the same bytes; new files count too (git status).
+check-generated: generate
+	@git diff --exit-code -- $(GENERATED_DEPLOY) || { echo "generated manifests are stale: run make generate and commit them" >&2; exit 1; }
+	@if [ -n "$$(git status --porcelain -- $(GENERATED_DEPLOY))" ]; then \
+		git status --porcelain -- $(GENERATED_DEPLOY); \
+		echo "generated manifests are not committed: run make generate and commit them" >&2; exit 1; fi
+
+check-deploy:
+	yamllint -s -d '$(DEPLOY_YAMLLINT)' deploy/
+
+TEST_TARGETS += check-generated check-deploy

@@ -278,8 +278,10 @@ func Advice(def Definition, kind certcentral.Kind) string {
 		return "the answer was not CertCentral JSON (a CDN or proxy page?): check the URL and any proxy in between"
 	case certcentral.KindServerError:
 		return "CertCentral answered with a server error; it usually passes, see status.digicert.com"
-	case certcentral.KindDecode, certcentral.KindTooLarge:
+	case certcentral.KindDecode:
 		return "the answer could not be read; please report it with the log line"
+	case certcentral.KindTooLarge:
+		return "the answer was larger than --certcentral.max-body-bytes: raise it if the account really has pages that large, else report it with the log line"
 	}
 	return "see the error"
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/certcentral-exporter/certcentral_exporter/internal/budget"
 	"github.com/certcentral-exporter/certcentral_exporter/internal/certcentral"
 	"github.com/certcentral-exporter/certcentral_exporter/internal/simulator"
+	"github.com/certcentral-exporter/certcentral_exporter/internal/testbin"
 )
 
 // clock is a settable time source for the exporter's cache decisions.
@@ -272,19 +273,9 @@ func TestPerItemSeriesSwitchesAndCaps(t *testing.T) {
 		t.Errorf("the cap did not keep the pending and expired domains:\n%s", out)
 	}
 	if text := scrapeText(t, exp); !strings.Contains(text, `certcentral_collector_items_dropped{collector="domains"} 5`) {
-		t.Errorf("the 5 domains over the cap are not counted:\n%s", grepPrefix(text, "certcentral_collector_items_dropped"))
+		t.Errorf("the 5 domains over the cap are not counted:\n%s", testbin.Lines(text, "certcentral_collector_items_dropped"))
 	}
 	if n := strings.Count(out, "certcentral_certificate_expiry_timestamp_seconds "); n != 1 {
 		t.Errorf("%d certificate series, want the cap of 1", n)
 	}
-}
-
-func grepPrefix(s, prefix string) string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		if strings.HasPrefix(l, prefix) {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(out, "\n")
 }

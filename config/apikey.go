@@ -46,11 +46,7 @@ func LoadAPIKey(file string, getenv func(string) string) (APIKey, error) {
 			return k, fmt.Errorf("cannot read the API key file %s: %w", file, errors.Unwrap(err))
 		}
 		k.Value, k.Source = strings.TrimSpace(string(data)), "file "+file
-		if info.Mode().Perm()&fs.FileMode(0o004) != 0 {
-			k.Warning = fmt.Sprintf("the API key file %s is readable by every user (mode %s): chmod 600 it", file, info.Mode().Perm())
-		} else if info.Mode().Perm()&fs.FileMode(0o040) != 0 {
-			k.Warning = fmt.Sprintf("the API key file %s is readable by its group (mode %s): consider chmod 600", file, info.Mode().Perm())
-		}
+		k.Warning = permissionWarning(file, info.Mode().Perm(), ownedByCaller(info))
 	} else {
 		k.Value, k.Source = strings.TrimSpace(getenv(APIKeyEnv)), "environment "+APIKeyEnv
 		if k.Value == "" {
@@ -61,4 +57,19 @@ func LoadAPIKey(file string, getenv func(string) string) (APIKey, error) {
 		return APIKey{}, fmt.Errorf("the API key from %s is not usable: %w", k.Source, err)
 	}
 	return k, nil
+}
+
+// permissionWarning says when the key file can be read by users other than the exporter's.
+// Read access for everyone always warns. Read access for the group warns only when the
+// exporter owns the file: when it does not, the group bit is how the exporter itself reads
+// the key, as with a Kubernetes secret mounted with mode 0440 and the pod's fsGroup, and
+// there is nothing to fix.
+func permissionWarning(file string, perm fs.FileMode, owned bool) string {
+	switch {
+	case perm&0o004 != 0:
+		return fmt.Sprintf("the API key file %s is readable by every user (mode %s): chmod 600 it", file, perm)
+	case perm&0o040 != 0 && owned:
+		return fmt.Sprintf("the API key file %s is readable by its group (mode %s): consider chmod 600", file, perm)
+	}
+	return ""
 }

@@ -63,22 +63,8 @@ extract_root() { # extract_root IMAGE DIR: a copy of the image's root file syste
   "${BUILDAH[@]}" umount "$c" >/dev/null
 }
 
-free_port() {
-  local p
-  for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 20000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
-  done
-  return 1
-}
-
-wait_http() {
-  for _ in $(seq 100); do
-    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
+# free_port, wait_http
+. scripts/lib.sh
 
 # Runs a command chrooted into root DIR as nobody with an empty environment: nothing from the
 # host (SSL_CERT_FILE, ZONEINFO, ...) leaks in.

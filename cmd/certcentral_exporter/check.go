@@ -1,12 +1,315 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/certcentral-exporter/certcentral_exporter/collector"
+	"github.com/certcentral-exporter/certcentral_exporter/config"
+	"github.com/certcentral-exporter/certcentral_exporter/internal/certcentral"
 )
 
-// check is the connection test; see issue "Hardening".
+// Exit codes of `check`: scripts tell "the key cannot read" from "check could not even start".
+const (
+	checkOK       = 0
+	checkFailed   = 1 // at least one enabled collector cannot read
+	checkSetupErr = 2 // no usable key, bad URL, nothing enabled: nothing was sent
+)
+
+// checkProblem says what went wrong with one request and what to do. Field names are part of
+// the JSON output, which scripts read: keep them stable.
+type checkProblem struct {
+	Reason     string `json:"reason,omitempty"` // a certcentral_collector_error reason
+	HTTPStatus int    `json:"http_status,omitempty"`
+	Error      string `json:"error,omitempty"`
+	Advice     string `json:"advice,omitempty"`
+}
+
+type checkUser struct {
+	OK       bool     `json:"ok"`
+	ID       int64    `json:"id,omitempty"`
+	Username string   `json:"username,omitempty"`
+	Email    string   `json:"email,omitempty"`
+	Name     string   `json:"name,omitempty"`
+	Roles    []string `json:"roles,omitempty"`
+	checkProblem
+}
+
+type checkCollector struct {
+	Name     string `json:"name"`
+	Endpoint string `json:"endpoint"`
+	OK       bool   `json:"ok"`
+	// Total is the number of items the list reports (absent for single-object endpoints).
+	Total *int `json:"total,omitempty"`
+	// Skipped is true when the request was not sent because /user/me already showed that it
+	// would fail the same way (rejected key, rate limit).
+	Skipped bool `json:"skipped,omitempty"`
+	checkProblem
+}
+
+type checkReport struct {
+	OK         bool             `json:"ok"`
+	URL        string           `json:"url"`
+	KeySource  string           `json:"key_source,omitempty"`
+	KeyWarning string           `json:"key_warning,omitempty"`
+	Error      string           `json:"error,omitempty"` // set-up failure; nothing was sent
+	User       *checkUser       `json:"user,omitempty"`
+	Collectors []checkCollector `json:"collectors"`
+}
+
+// check is the connection test users run before they deploy: one request to /user/me (who
+// the key belongs to) and one to each enabled collector's endpoint, then one line per
+// collector saying ok or what is wrong and how to fix it. It returns the exit status: 0 only
+// when every enabled collector can read.
 func check(s *settings, output string, w io.Writer) int {
-	fmt.Fprintln(w, "check: not implemented yet")
-	return 2
+	rep := &checkReport{URL: strings.TrimRight(s.url, "/"), Collectors: []checkCollector{}}
+	code := runCheck(s, rep)
+	var err error
+	if output == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(rep)
+	} else {
+		err = writeCheckText(w, rep)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "check: cannot write the report:", err)
+		return checkSetupErr
+	}
+	return code
+}
+
+func runCheck(s *settings, rep *checkReport) int {
+	enabled := s.enabledCollectors()
+	if len(enabled) == 0 {
+		rep.Error = "no collector is enabled: nothing to check"
+		return checkSetupErr
+	}
+	// The key is loaded here too (newClient loads it again) to report its source and the
+	// permission warning in the output instead of a log line.
+	if key, err := config.LoadAPIKey(s.keyFile, os.Getenv); err == nil {
+		rep.KeySource, rep.KeyWarning = key.Source, key.Warning
+	}
+	client, _, err := newClient(s, slog.New(slog.DiscardHandler), nil)
+	if err != nil {
+		rep.Error = err.Error()
+		return checkSetupErr
+	}
+	rep.URL = client.BaseURL()
+	timeout := time.Duration(s.collectionTimeout)
+
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	me, meErr := client.Me(ctx)
+	cancel()
+	rep.User = &checkUser{OK: meErr == nil}
+	var owner *certcentral.User
+	if meErr == nil {
+		owner = &me
+		rep.User.ID, rep.User.Username, rep.User.Email = me.ID, me.Username, me.Email
+		rep.User.Name = strings.TrimSpace(me.FirstName + " " + me.LastName)
+		for _, r := range me.Roles {
+			rep.User.Roles = append(rep.User.Roles, r.Name)
+		}
+	} else {
+		rep.User.checkProblem = problemFor(s, collector.Definition{Endpoint: "/user/me",
+			Permission: "reading /user/me needs any valid key"}, meErr, nil)
+	}
+	// A rejected key or a rate limit holds for every endpoint: asking again would only spend
+	// more of the key's budget.
+	shortCircuit := certcentral.KindOf(meErr) == certcentral.KindInvalidKey || certcentral.KindOf(meErr) == certcentral.KindRateLimited
+
+	rep.Collectors = make([]checkCollector, len(enabled))
+	var wg sync.WaitGroup
+	for i, name := range enabled {
+		def, _ := collector.Lookup(name)
+		rep.Collectors[i] = checkCollector{Name: name, Endpoint: def.Endpoint}
+		cc := &rep.Collectors[i]
+		if shortCircuit {
+			cc.Skipped = true
+			cc.checkProblem = problemFor(s, def, meErr, owner)
+			cc.Error = "not sent: GET /user/me already failed with " + string(certcentral.KindOf(meErr))
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			res, err := client.Probe(ctx, def.Endpoint, probeQuery(s, def))
+			if err != nil {
+				cc.checkProblem = problemFor(s, def, err, owner)
+				return
+			}
+			cc.OK = true
+			if res.Total >= 0 {
+				cc.Total = &res.Total
+			}
+		}()
+	}
+	wg.Wait()
+	rep.OK = true
+	for _, c := range rep.Collectors {
+		rep.OK = rep.OK && c.OK
+	}
+	if !rep.OK {
+		return checkFailed
+	}
+	return checkOK
+}
+
+// probeQuery adds the parameters the collector itself would send and that change the answer.
+func probeQuery(s *settings, def collector.Definition) url.Values {
+	q := url.Values{}
+	if def.Name == "balance" && s.opts.Balance.DivisionID != 0 {
+		q.Set("container_id", strconv.FormatInt(s.opts.Balance.DivisionID, 10))
+	}
+	return q
+}
+
+func problemFor(s *settings, def collector.Definition, err error, owner *certcentral.User) checkProblem {
+	kind := certcentral.KindOf(err)
+	if kind == "" {
+		kind = "internal_error"
+	}
+	p := checkProblem{Reason: string(kind), Error: err.Error(), Advice: checkAdvice(s.url, def, kind, owner)}
+	var e *certcentral.Error
+	if errors.As(err, &e) {
+		p.HTTPStatus = e.Status
+	}
+	return p
+}
+
+// checkAdvice is the collector's advice, made sharper with what check knows: the key's user
+// and roles, and the region the URL points at.
+func checkAdvice(baseURL string, def collector.Definition, kind certcentral.Kind, owner *certcentral.User) string {
+	switch kind {
+	case certcentral.KindInvalidKey:
+		return collector.Advice(def, kind) + "; " + regionHint(baseURL)
+	case certcentral.KindMissingPermission, certcentral.KindAccessDenied:
+		return permissionAdvice(def, owner)
+	}
+	return collector.Advice(def, kind)
+}
+
+// regionHint: an account lives in the US or the European CertCentral and its keys work only
+// there, so a valid key against the other region's URL is rejected as invalid.
+func regionHint(baseURL string) string {
+	u := strings.TrimRight(baseURL, "/")
+	switch u {
+	case certcentral.USBaseURL:
+		return "if the account is on CertCentral Europe, its keys only work there: try --certcentral.url=" + certcentral.EUBaseURL
+	case certcentral.EUBaseURL:
+		return "if the account is on the US CertCentral, its keys only work there: try --certcentral.url=" + certcentral.USBaseURL
+	}
+	return "a key only works in its account's region: --certcentral.url must be " + certcentral.USBaseURL +
+		" (US) or " + certcentral.EUBaseURL + " (Europe)"
+}
+
+// roleNeeds are the user roles that may read an endpoint (shared/certcentral-api.md §10);
+// endpoints not listed are open to every role.
+var roleNeeds = map[string]struct {
+	ids   []int
+	words string
+}{
+	"/user":            {[]int{certcentral.RoleAdministrator, certcentral.RoleManager}, "Administrator or Manager"},
+	"/domain":          {[]int{certcentral.RoleAdministrator, certcentral.RoleManager}, "Administrator or Manager"},
+	"/finance/balance": {[]int{certcentral.RoleAdministrator, certcentral.RoleManager, certcentral.RoleFinanceManager}, "Administrator, Manager or Finance Manager"},
+}
+
+const restrictionFix = "create a key with the View Only restriction, linked to an Administrator or a service user (an API-only user)"
+
+// permissionAdvice tells a role that is too weak from a key restriction that is too narrow:
+// the key's effective permission is the linked user's role intersected with the restriction.
+func permissionAdvice(def collector.Definition, owner *certcentral.User) string {
+	need, roleMatters := roleNeeds[def.Endpoint]
+	if owner == nil {
+		if roleMatters {
+			return fmt.Sprintf("%s: the key's user needs the %s role, and the key's restriction must allow it; %s", def.Permission, need.words, restrictionFix)
+		}
+		return def.Permission + "; " + restrictionFix
+	}
+	var names []string
+	hasRole := !roleMatters
+	for _, r := range owner.Roles {
+		names = append(names, r.Name)
+		hasRole = hasRole || slices.Contains(need.ids, r.ID)
+	}
+	who := fmt.Sprintf("the key's user %s (role %s)", owner.Username, orNone(strings.Join(names, ", ")))
+	if !hasRole {
+		return fmt.Sprintf("%s cannot read %s: the linked user needs the %s role; give it to that user in CertCentral, or %s",
+			who, def.Endpoint, need.words, restrictionFix)
+	}
+	return fmt.Sprintf("%s may read %s, so the key's restriction is too narrow: %s", who, def.Endpoint, restrictionFix)
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func writeCheckText(w io.Writer, rep *checkReport) error {
+	var b strings.Builder
+	line := func(label, status, text string) {
+		fmt.Fprintf(&b, "%-10s %-4s %s\n", label, status, text)
+	}
+	fmt.Fprintf(&b, "%-10s      %s\n", "api", rep.URL)
+	if rep.KeySource != "" {
+		fmt.Fprintf(&b, "%-10s      from %s\n", "key", rep.KeySource)
+	}
+	if rep.KeyWarning != "" {
+		line("key", "WARN", rep.KeyWarning)
+	}
+	if rep.Error != "" {
+		line("check", "FAIL", rep.Error)
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	if u := rep.User; u != nil {
+		if u.OK {
+			who := u.Username
+			if u.Name != "" {
+				who += " (" + u.Name + ")"
+			}
+			line("key user", "OK", fmt.Sprintf("%s, user id %d, role %s", who, u.ID, orNone(strings.Join(u.Roles, ", "))))
+		} else {
+			line("key user", "FAIL", problemText(u.checkProblem))
+		}
+	}
+	failed := 0
+	for _, c := range rep.Collectors {
+		if c.OK {
+			text := "GET " + c.Endpoint
+			if c.Total != nil {
+				text += fmt.Sprintf(": %d in total", *c.Total)
+			}
+			line(c.Name, "OK", text)
+			continue
+		}
+		failed++
+		line(c.Name, "FAIL", problemText(c.checkProblem))
+	}
+	if failed == 0 {
+		line("result", "OK", fmt.Sprintf("all %d enabled collectors can read", len(rep.Collectors)))
+	} else {
+		line("result", "FAIL", fmt.Sprintf("%d of %d enabled collectors cannot read: fix the problems above and run check again", failed, len(rep.Collectors)))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func problemText(p checkProblem) string {
+	return fmt.Sprintf("%s: %s | fix: %s", p.Reason, p.Error, p.Advice)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/alecthomas/units"
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
@@ -24,6 +25,7 @@ type settings struct {
 	requestTimeout    model.Duration
 	staleMaxAge       model.Duration
 	pageConcurrency   int
+	maxBodyBytes      units.Base2Bytes
 	rateLimit         int
 	burstLimit        int
 
@@ -70,6 +72,10 @@ func addFlags(app *kingpin.Application) *settings {
 		&s.staleMaxAge, "1h")
 	app.Flag("certcentral.page-concurrency", "Pages of one list fetched at once after the first page (1 fetches one page at a time).").
 		Default("4").IntVar(&s.pageConcurrency)
+	// A page of 1000 orders is about 1 MB, more when certificates carry hundreds of SANs: 32 MiB
+	// leaves room for that and still stops a runaway body before it costs much memory.
+	app.Flag("certcentral.max-body-bytes", "Largest API response body read; a larger one fails the collector with reason response_too_large.").
+		Default("32MiB").BytesVar(&s.maxBodyBytes)
 	app.Flag("certcentral.rate-limit", "Requests the exporter may send per rolling 3 minutes (DigiCert allows 1000 per key).").
 		Envar("CERTCENTRAL_RATE_LIMIT").Default("500").IntVar(&s.rateLimit)
 	app.Flag("certcentral.burst-limit", "Requests the exporter may send per rolling 5 seconds (DigiCert allows 100 per key).").

@@ -50,7 +50,7 @@ code { background: #f4f4f4; padding: 0 0.2em; }
 </style>
 </head>
 <body>
-<header><h1>certcentral_exporter</h1><div>Prometheus exporter for DigiCert CertCentral, version {{.Version}}</div></header>
+<header><h1>certcentral_exporter</h1><div>Prometheus exporter for DigiCert CertCentral{{with .Version}}, version {{.}}{{end}}</div></header>
 <main>
 <p><a href="{{.TelemetryPath}}">Metrics</a> · API: <code>{{.BaseURL}}</code></p>
 {{if .Failing}}<p class="fail">{{.Failing}} of {{len .Collectors}} collectors failing: see below.</p>{{end}}
@@ -63,7 +63,7 @@ code { background: #f4f4f4; padding: 0 0.2em; }
 <td>{{if .Collected}}{{dur .Duration}}{{end}}</td>
 <td>{{if .Collected}}{{.Requests}}{{end}}</td>
 <td>{{ago .LastSuccess}}</td>
-<td>{{if .Error}}{{.Error}}<div class="advice">{{.Advice}}</div>{{end}}</td>
+<td>{{if .Error}}{{.Error}}<div class="advice"><b>Fix:</b> {{.Advice}}</div>{{end}}</td>
 </tr>{{end}}
 </tbody>
 </table>

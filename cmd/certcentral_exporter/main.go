@@ -75,6 +75,7 @@ func newClient(s *settings, logger *slog.Logger, observer certcentral.Observer) 
 		UserAgent:       fmt.Sprintf("%s/%s (+https://github.com/certcentral-exporter/certcentral_exporter)", exporterName, version.Version),
 		HTTPClient:      &http.Client{Timeout: time.Duration(s.requestTimeout)},
 		PageConcurrency: s.pageConcurrency,
+		MaxBodyBytes:    int64(s.maxBodyBytes),
 		Observer:        observer,
 	}
 	if limiter != nil {

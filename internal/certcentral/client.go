@@ -251,7 +251,7 @@ func (c *Client) errorFromResponse(ctx context.Context, endpoint string, resp *h
 			e.Code, e.Message = c.redact(code), c.redact(msg)
 		}
 	} else if len(raw) > 0 {
-		e.Message = describeNonJSON(resp, bytes.NewReader(raw))
+		e.Message = c.redact(describeNonJSON(resp, bytes.NewReader(raw))) // a page title may echo the key
 		if resp.StatusCode < 500 && resp.StatusCode != 429 && resp.StatusCode != 404 {
 			// A 401/403 that is not the API's JSON comes from something in front of it.
 			e.Kind = KindInvalidResponse

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -85,7 +86,8 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 // parseMoney parses "454.00", "-1000.70" or "1,234.50".
 func parseMoney(s string) (float64, error) {
 	v, err := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSpace(s), ",", ""), 64)
-	if err != nil {
+	// ParseFloat reads "NaN" and "Inf" too: no amount, and no value to serve as a metric.
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0, fmt.Errorf("not an amount: %q", s)
 	}
 	return v, nil

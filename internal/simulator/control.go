@@ -85,6 +85,9 @@ func (s *Server) putScenario(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.SetDataset(d)
+	if d.Faults != nil {
+		s.SetFaults(*d.Faults)
+	}
 	controlJSON(w, http.StatusOK, map[string]int{"users": len(d.Users), "domains": len(d.Domains), "orders": len(d.Orders), "products": len(d.Products)})
 }
 

@@ -82,6 +82,37 @@ func TestControlScenario(t *testing.T) {
 	if code, body := send(t, http.MethodPut, hs.URL+"/_sim/scenario", "bogus: 1"); code != 400 || !strings.Contains(body, "bogus") {
 		t.Errorf("bad upload: %d %s", code, body)
 	}
+
+	// A scenario with faults brings them; one without leaves them; an empty list clears them.
+	if code, body := send(t, http.MethodPut, hs.URL+"/_sim/scenario", "faults: [/finance/balance=status:403, '*=latency:1ms']"); code != 200 {
+		t.Fatalf("upload with faults: %d %s", code, body)
+	}
+	if got := get(t, hs, "/services/v2/finance/balance"); got.status != 403 {
+		t.Errorf("the scenario's 403 fault is not applied: %d", got.status)
+	}
+	if len(s.Faults()) != 2 {
+		t.Errorf("faults %v, want the scenario's two", s.Faults())
+	}
+	send(t, http.MethodPut, hs.URL+"/_sim/scenario?name=healthy", "")
+	if len(s.Faults()) != 2 {
+		t.Errorf("a scenario without faults changed them: %v", s.Faults())
+	}
+	send(t, http.MethodPut, hs.URL+"/_sim/scenario", "faults: []")
+	if len(s.Faults()) != 0 {
+		t.Errorf("faults: [] did not clear them: %v", s.Faults())
+	}
+}
+
+// TestScenarioFaultsAndFlags: at start the scenario's faults come first, then the flag's.
+func TestScenarioFaultsAndFlags(t *testing.T) {
+	ds, err := LoadScenario(strings.NewReader("faults: [/user=status:500]"), testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(Options{Dataset: ds, Faults: []Fault{{Endpoint: "/domain", Kind: FaultHang}}})
+	if got := s.Faults(); len(got) != 2 || got[0].Endpoint != "/user" || got[1].Endpoint != "/domain" {
+		t.Errorf("faults %v", got)
+	}
 }
 
 func TestControlStatsAndMetrics(t *testing.T) {

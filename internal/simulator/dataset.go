@@ -45,6 +45,9 @@ type Dataset struct {
 	// KeyOwnerID is the id of the user API keys belong to unless a Key names
 	// another user; it answers GET /user/me and decides role permissions.
 	KeyOwnerID int
+	// Faults are the faults a scenario file lists, applied with it (nil: the scenario does not
+	// say, and swapping it in keeps the injected faults).
+	Faults *[]Fault
 }
 
 // Account is what GET /account describes, plus the root container that

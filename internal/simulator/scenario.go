@@ -85,6 +85,9 @@ type scenarioSpec struct {
 	Products      []prodSpec   `yaml:"products"`
 	Balance       *Balance     `yaml:"balance"`
 	Orders        []orderSpec  `yaml:"orders"`
+	// Faults, in the --fault syntax, make a scenario of a failure ("the balance answers 403").
+	// A pointer: a scenario without the key leaves the server's faults alone when swapped in.
+	Faults *[]string `yaml:"faults"`
 }
 
 type accountSpec struct {

@@ -33,6 +33,13 @@ func (s *scenarioSpec) build(now time.Time) (*Dataset, error) {
 	if s.Balance != nil {
 		d.Balance = *s.Balance
 	}
+	if s.Faults != nil {
+		faults, err := ParseFaults(*s.Faults)
+		if err != nil {
+			return nil, fmt.Errorf("faults: %w", err)
+		}
+		d.Faults = &faults
+	}
 	return sortedCopy(d), nil
 }
 

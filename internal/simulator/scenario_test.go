@@ -243,6 +243,7 @@ func TestScenarioErrors(t *testing.T) {
 		"never created":       {"domains:\n  - name: a\n    created: never", "created"},
 		"issued only":         {"orders:\n  - common_name: a\n    issued: 3d ago", "issued is set but expires is not"},
 		"not yaml":            {"users: [", "yaml"},
+		"bad fault":           {"faults: [/domain=explode]", `faults: `},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -66,7 +66,12 @@ func New(opts Options) *Server {
 	}
 	s.metrics = promhttp.HandlerFor(s.stats.reg, promhttp.HandlerOpts{})
 	s.SetDataset(opts.Dataset)
-	s.SetFaults(opts.Faults)
+	faults := opts.Faults
+	if opts.Dataset != nil && opts.Dataset.Faults != nil {
+		// The scenario's faults first, then those of the options (the command line).
+		faults = append(slices.Clone(*opts.Dataset.Faults), opts.Faults...)
+	}
+	s.SetFaults(faults)
 	return s
 }
 

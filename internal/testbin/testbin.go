@@ -213,3 +213,15 @@ func WriteKeyFile(t testing.TB, key string) string {
 
 // String describes the process for messages.
 func (p *Proc) String() string { return fmt.Sprintf("%s (pid %d)", p.Name, p.cmd.Process.Pid) }
+
+// Lines returns the lines of s that start with prefix, to show the relevant part of an
+// exposition or a log in a failure message.
+func Lines(s, prefix string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}

@@ -1,0 +1,53 @@
+package certcentral
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/url"
+)
+
+// listCollections names the array key of each paginated list endpoint a probe may ask for.
+var listCollections = map[string]string{
+	"/user":              "users",
+	"/domain":            "domains",
+	"/order/certificate": "orders",
+	"/product":           "products",
+}
+
+// ProbeResult is what one probe request learned.
+type ProbeResult struct {
+	// Total is the list's page.total (or its length when it has no page object); -1 for an
+	// endpoint that returns a single object.
+	Total int
+}
+
+// Probe sends exactly one GET to endpoint, the way a connection test does: a list endpoint is
+// asked for a single item (limit=1), an object endpoint is read whole. It succeeds only when
+// the answer is the API's JSON in the endpoint's shape, so that a proxy page or a truncated
+// body fails here as it would fail a collection. query adds parameters such as container_id.
+// Retries follow the client's rules (5xx and connection errors only, within ctx's deadline).
+func (c *Client) Probe(ctx context.Context, endpoint string, query url.Values) (ProbeResult, error) {
+	q := url.Values{}
+	for k, v := range query {
+		q[k] = v
+	}
+	collection, isList := listCollections[endpoint]
+	if !isList {
+		var obj map[string]json.RawMessage
+		err := c.get(ctx, endpoint, q, func(r io.Reader) error { return json.NewDecoder(r).Decode(&obj) })
+		return ProbeResult{Total: -1}, err
+	}
+	q.Set("limit", "1")
+	q.Set("offset", "0")
+	var res ProbeResult
+	err := c.get(ctx, endpoint, q, func(r io.Reader) error {
+		pg, n, err := decodeList(r, collection, func(*json.RawMessage) {})
+		res.Total = n
+		if pg != nil {
+			res.Total = pg.Total
+		}
+		return err
+	})
+	return res, err
+}

@@ -1,0 +1,26 @@
+# Hardening: fuzzing, the soak run and the landing page screenshot.
+#
+# fuzz-smoke (part of `make test`): each fuzz target of the API decoders for FUZZ_TIME from its
+# seed corpus. Fuzz longer by hand, one target at a time:
+#   make fuzz-smoke FUZZ_TIME=10m FUZZ_TARGETS=FuzzDecodeUsers
+# soak (not in CI, ~11 minutes): two scrapers every second against a simulator with changing
+# faults; SOAK_SECONDS=120 for a quick run.
+# screenshot (needs chromium): bin/landing-page.png of the landing page with a failing collector.
+.PHONY: fuzz-smoke soak screenshot
+
+FUZZ_TIME    ?= 5s
+FUZZ_TARGETS ?= FuzzDecodeUsers FuzzDecodeDomains FuzzDecodeOrders FuzzDecodeProducts FuzzDecodeBalance FuzzErrorBody FuzzParseDates
+
+fuzz-smoke:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  echo "fuzz $$t for $(FUZZ_TIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZ_TIME) ./internal/certcentral; \
+	done
+
+soak:
+	./scripts/soak.sh
+
+screenshot:
+	./scripts/screenshot.sh
+
+TEST_TARGETS += fuzz-smoke

@@ -2,7 +2,7 @@
 # Soak run: the exporter scraped by two concurrent scrapers every second for SOAK_SECONDS
 # (default 600) against a simulator whose faults change every 15 s (every fault kind, random
 # endpoints and probabilities). Goroutines and memory must stay flat, no scrape may fail or
-# overrun its deadline, the simulator must see zero writes, and the exporter's log must hold
+# outlast the scrape timeout, the simulator must see zero writes, and the exporter's log must hold
 # no panic and no API key. Everything runs on loopback and is stopped by PID at the end.
 #
 #   scripts/soak.sh                     # 10 minutes, every fault kind

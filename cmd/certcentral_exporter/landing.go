@@ -61,7 +61,7 @@ code { background: #f4f4f4; padding: 0 0.2em; }
 <td>{{.Name}}</td><td><code>{{.Endpoint}}</code></td>
 <td>{{if not .Collected}}<span class="pending">not collected yet</span>{{else if .Success}}<span class="ok">OK</span>{{else}}<span class="fail">FAILED: {{.Reason}}</span>{{end}}{{if .Running}} (collecting now){{end}}{{if .Collected}}<br>{{ago .LastAttempt}}{{end}}</td>
 <td>{{if .Collected}}{{dur .Duration}}{{end}}</td>
-<td>{{if .Collected}}{{.Requests}}{{end}}</td>
+<td>{{if and .Collected (not .Error)}}{{.Requests}}{{end}}</td>
 <td>{{ago .LastSuccess}}</td>
 <td>{{if .Error}}{{.Error}}<div class="advice"><b>Fix:</b> {{.Advice}}</div>{{end}}</td>
 </tr>{{end}}

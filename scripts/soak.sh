@@ -6,13 +6,15 @@
 # no panic and no API key. Everything runs on loopback and is stopped by PID at the end.
 #
 #   scripts/soak.sh                     # 10 minutes, every fault kind
-#   SOAK_SECONDS=120 scripts/soak.sh      # at least 60
+#   SOAK_SECONDS=120 scripts/soak.sh    # at least 60
 #   SOAK_OVERSIZED=0 scripts/soak.sh    # without oversized bodies: resident memory is judged too
 #
-# Criteria (printed at the end): goroutines' last-window average <= 1.25 x the second window's
-# + 10; the Go heap's floor (window minimum of go_memstats_heap_inuse_bytes) <= 1.25 x + 8 MiB;
-# resident memory's average <= 1.25 x + 16 MiB when oversized bodies are off (their transient
-# peaks make it informational otherwise). A window is a minute (a fifth of shorter runs).
+# The faults run between two quiet windows (a minute each; a fifth of shorter runs, at least
+# 30 s), and flat means the second half of the last quiet window against the second half of the
+# first: goroutines' average <= 1.25 x + 10; the live heap after GC (minimum of
+# go_gc_heap_live_bytes) <= 1.25 x + 8 MiB; resident memory's average <= 1.25 x + 16 MiB when
+# oversized bodies are off (their transient peaks make it informational otherwise). Every
+# collector must have recovered by the final measurement.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

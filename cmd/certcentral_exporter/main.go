@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"regexp"
 	"syscall"
 	"time"
 
@@ -95,7 +96,11 @@ func serve(s *settings, logger *slog.Logger) int {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		versioncollector.NewCollector(exporterName),
-		collectors.NewGoCollector(),
+		// The live heap after the last collection, beside the default memstats: memory a leak
+		// would hold shows there, while capped reads of oversized bodies in flight (garbage by
+		// the next cycle) only move go_memstats_heap_inuse_bytes.
+		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
+			collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)})),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 	apiMetrics := collector.NewAPIMetrics(reg)

@@ -220,6 +220,10 @@ func (c *Client) attempt(ctx context.Context, endpoint, target string, decode fu
 	if !isJSON(resp.Header.Get("Content-Type")) {
 		return fail(KindInvalidResponse, status, "", describeNonJSON(resp, body), nil)
 	}
+	if resp.ContentLength > c.cfg.MaxBodyBytes {
+		// Announced too large: refuse before reading, so it costs no memory at all.
+		return fail(KindTooLarge, status, "", fmt.Sprintf("body larger than %d bytes (Content-Length %d)", c.cfg.MaxBodyBytes, resp.ContentLength), nil)
+	}
 	if derr := decode(body); derr != nil {
 		switch {
 		case body.exceeded:

@@ -257,6 +257,16 @@ func TestErrorClassification(t *testing.T) {
 		{"oversized body", func(w http.ResponseWriter, _ *http.Request) {
 			jsonReply(w, 200, `{"users":[],"padding":"`+strings.Repeat("x", 5000)+`"}`)
 		}, KindTooLarge, 200, "larger than 1024 bytes"},
+		{"oversized body announced", func(w http.ResponseWriter, r *http.Request) {
+			// Announces 10 MB and then stalls: only a client that believes Content-Length
+			// and refuses up front answers before the request times out.
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Content-Length", "10000000")
+			w.WriteHeader(200)
+			_, _ = w.Write([]byte(`{"users":[`))
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+		}, KindTooLarge, 200, "Content-Length 10000000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,8 +1,10 @@
 // Command soak drives a soak run of the exporter (started by scripts/soak.sh): scrapers hit
 // /metrics every second while the simulator's faults change, the exporter's goroutines and
 // memory are sampled from the scrapes, and at the end the run is judged: no failed scrape, no
-// scrape past Prometheus's scrape timeout, zero writes seen by the simulator, and goroutines and memory flat
-// (the last window's average within a tolerance of the second window's).
+// scrape past Prometheus's scrape timeout, zero writes seen by the simulator, and goroutines and
+// memory flat. Flat is judged between two quiet windows, one before the faults start and one
+// after they stop: what the fault period leaked is still held afterwards, while what it merely
+// had in flight (a hung request, an oversized body being read up to its cap) is not.
 package main
 
 import (
@@ -25,6 +27,7 @@ import (
 type sample struct {
 	at                    time.Duration // since start
 	goroutines, rss, heap float64
+	live                  float64 // go_gc_heap_live_bytes: heap marked live by the last GC
 }
 
 type scrapeResult struct {
@@ -49,13 +52,15 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: soak -exporter URL -simulator URL [-duration 10m]")
 		os.Exit(2)
 	}
-	// Flatness compares the second window with the last; each window must hold several
-	// memory samples and fault periods, which a shorter run cannot give.
+	// The fault period must span several fault changes, and the quiet windows must hold
+	// enough samples and a garbage collection or two, which a shorter run cannot give.
 	if *duration < time.Minute {
 		fmt.Fprintln(os.Stderr, "soak: -duration must be at least 1m: a shorter run cannot tell flat from growing")
 		os.Exit(2)
 	}
-	fmt.Printf("soak: %d scrapers every %s for %s, faults change every %s (seed %d)\n", *scrapers, *interval, *duration, *faultPeriod, *seed)
+	quiet := quietWindow(*duration)
+	fmt.Printf("soak: %d scrapers every %s; %s quiet, %s of faults changing every %s (seed %d), %s quiet\n",
+		*scrapers, *interval, quiet, *duration, *faultPeriod, *seed, quiet)
 
 	start := time.Now()
 	var (
@@ -90,6 +95,8 @@ func main() {
 		}()
 	}
 
+	setFaults(*simulator, nil)
+	time.Sleep(quiet) // warm-up and baseline
 	rng := rand.New(rand.NewPCG(*seed, 1))
 	faultTick := time.NewTicker(*faultPeriod)
 	end := time.After(*duration)
@@ -104,11 +111,12 @@ loop:
 		}
 	}
 	faultTick.Stop()
+	setFaults(*simulator, nil)
+	time.Sleep(quiet) // recovery and the final measurement
 	close(stop)
 	wg.Wait()
-	setFaults(*simulator, nil)
 
-	ok := report(samples, results, *duration, *scrapeTimeout, !*oversized)
+	ok := report(samples, results, phases{quiet: quiet, faults: *duration}, *scrapeTimeout, !*oversized)
 	ok = simulatorClean(*simulator) && ok
 	if resp, err := http.Get(*exporter + "/-/healthy"); err != nil || resp.StatusCode != 200 {
 		fmt.Println("FAIL the exporter is not healthy at the end:", err)
@@ -160,6 +168,8 @@ func scrape(client *http.Client, base string, timeout time.Duration) (scrapeResu
 			s.rss = v
 		case name == "go_memstats_heap_inuse_bytes":
 			s.heap = v
+		case name == "go_gc_heap_live_bytes":
+			s.live = v
 		case strings.HasPrefix(name, "certcentral_collector_success{") && v == 0:
 			r.failures++
 		}
@@ -233,11 +243,29 @@ func mean(samples []sample, from, to time.Duration, get func(sample) float64) (f
 	return sum / float64(n), n
 }
 
-// Flatness criteria: the last window's value may exceed the second window's by at most
-// ratio, plus slack (for goroutines, the few one in-flight collection holds). Goroutines and
-// resident memory compare window averages. The Go heap compares window minimums, its floor
-// after garbage collection: a leak raises the floor, while the sawtooth between collections
-// does not.
+// phases of a run: a quiet window (warm-up, then the baseline in its second half), the fault
+// period, and a quiet window again (recovery, then the final measurement in its second half).
+type phases struct {
+	quiet, faults time.Duration
+}
+
+func (p phases) baseline() (time.Duration, time.Duration) { return p.quiet / 2, p.quiet }
+func (p phases) final() (time.Duration, time.Duration) {
+	end := 2*p.quiet + p.faults
+	return end - p.quiet/2, end
+}
+
+// quietWindow is a minute for long runs and never under 30 s, so that its second half holds
+// a dozen samples and the garbage collections that free what the faults had in flight.
+func quietWindow(faults time.Duration) time.Duration {
+	return min(time.Minute, max(30*time.Second, faults/5))
+}
+
+// Flatness criteria: the final measurement may exceed the baseline by at most ratio, plus
+// slack (for goroutines, the few one in-flight collection holds). Goroutines and resident
+// memory compare averages. The Go heap compares minimums of the live heap the last garbage
+// collection marked (go_gc_heap_live_bytes): a leak raises that floor, while neither the
+// sawtooth between collections nor garbage waiting for the next one does.
 //
 // Resident memory is judged only in runs without oversized bodies: reading one up to the
 // 32 MiB body cap costs about four times that transiently (json.Decoder buffers the whole
@@ -257,7 +285,7 @@ func criteria(judgeRSS bool) []criterion {
 	return []criterion{
 		{"goroutines", func(s sample) float64 { return s.goroutines }, false, true, 1, 1.25, 10},
 		{"resident memory (MiB)", func(s sample) float64 { return s.rss }, false, judgeRSS, 1 << 20, 1.25, 16},
-		{"heap in use after GC (MiB, window minimum)", func(s sample) float64 { return s.heap }, true, true, 1 << 20, 1.25, 8},
+		{"live heap after GC (MiB)", func(s sample) float64 { return s.live }, true, true, 1 << 20, 1.25, 8},
 	}
 }
 
@@ -282,35 +310,45 @@ func minimum(samples []sample, from, to time.Duration, get func(sample) float64)
 	return lo, n
 }
 
-func report(samples []sample, results []scrapeResult, duration, timeout time.Duration, judgeRSS bool) bool {
+func report(samples []sample, results []scrapeResult, p phases, timeout time.Duration, judgeRSS bool) bool {
 	ok := true
 	criteria := criteria(judgeRSS)
-	window := min(time.Minute, duration/5)
-	fmt.Printf("\n%-8s %8s %10s %10s %10s %10s %10s %12s\n", "window", "scrapes", "goroutines", "RSS MiB", "RSS min", "heap MiB", "heap min", "failing/scr")
-	for from := time.Duration(0); from < duration; from += window {
-		to := from + window
-		g, _ := mean(samples, from, to, criteria[0].get)
-		rss, _ := mean(samples, from, to, criteria[1].get)
-		heap, _ := mean(samples, from, to, criteria[2].get)
-		heapMin, _ := minimum(samples, from, to, criteria[2].get)
-		rssMin, _ := minimum(samples, from, to, criteria[1].get)
+	// One row per window: the quiet ones, then the fault period in steps of at most a minute.
+	type row struct {
+		label    string
+		from, to time.Duration
+	}
+	rows := []row{{"quiet", 0, p.quiet}}
+	step := min(time.Minute, p.faults/5)
+	for from := p.quiet; from < p.quiet+p.faults; from += step {
+		rows = append(rows, row{"faults", from, min(from+step, p.quiet+p.faults)})
+	}
+	rows = append(rows, row{"quiet", p.quiet + p.faults, 2*p.quiet + p.faults})
+	fmt.Printf("\n%-7s %-8s %8s %10s %10s %10s %10s %10s %12s\n", "phase", "from", "scrapes", "goroutines", "RSS MiB", "RSS min", "in use MiB", "live min", "failing/scr")
+	for _, w := range rows {
+		g, _ := mean(samples, w.from, w.to, criteria[0].get)
+		rss, _ := mean(samples, w.from, w.to, criteria[1].get)
+		rssMin, _ := minimum(samples, w.from, w.to, criteria[1].get)
+		heap, _ := mean(samples, w.from, w.to, func(s sample) float64 { return s.heap })
+		liveMin, _ := minimum(samples, w.from, w.to, criteria[2].get)
 		scrapes, failing := 0, 0
 		for _, r := range results {
-			if r.at >= from && r.at < to {
+			if r.at >= w.from && r.at < w.to {
 				scrapes++
 				failing += r.failures
 			}
 		}
-		fmt.Printf("%-8s %8d %10.1f %10.1f %10.1f %10.1f %10.1f %12.2f\n", from.Round(time.Second), scrapes, g,
-			rss/(1<<20), rssMin/(1<<20), heap/(1<<20), heapMin/(1<<20), float64(failing)/max(1, float64(scrapes)))
+		fmt.Printf("%-7s %-8s %8d %10.1f %10.1f %10.1f %10.1f %10.1f %12.2f\n", w.label, w.from.Round(time.Second), scrapes, g,
+			rss/(1<<20), rssMin/(1<<20), heap/(1<<20), liveMin/(1<<20), float64(failing)/max(1, float64(scrapes)))
 	}
 	fmt.Println()
 
 	peakRSS, _ := maximum(samples, criteria[1].get)
 	fmt.Printf("peak resident memory %.1f MiB\n", peakRSS/(1<<20))
 
-	var failed int
+	var failed, failingAtEnd, atEnd int
 	var slowest time.Duration
+	finalFrom, finalTo := p.final()
 	for _, r := range results {
 		if r.err != "" {
 			failed++
@@ -319,6 +357,10 @@ func report(samples []sample, results []scrapeResult, duration, timeout time.Dur
 			}
 		}
 		slowest = max(slowest, r.took)
+		if r.at >= finalFrom {
+			atEnd++
+			failingAtEnd += r.failures
+		}
 	}
 	check := func(pass bool, format string, a ...any) {
 		status := "PASS"
@@ -331,23 +373,24 @@ func report(samples []sample, results []scrapeResult, duration, timeout time.Dur
 	// Prometheus fails a scrape that outlasts its timeout, so that is the bound; the exporter's
 	// own collection deadline is the timeout minus --web.timeout-offset.
 	check(slowest <= timeout, "slowest scrape %s (Prometheus scrape timeout %s)", slowest.Round(time.Millisecond), timeout)
-	last := duration - window
+	check(atEnd > 0 && failingAtEnd == 0, "recovered: %d failing collectors over the %d scrapes of the final measurement", failingAtEnd, atEnd)
+	baseFrom, baseTo := p.baseline()
 	for _, c := range criteria {
 		agg, what := mean, "average"
 		if c.floor {
 			agg, what = minimum, "minimum"
 		}
-		second, n2 := agg(samples, window, 2*window, c.get)
-		final, n3 := agg(samples, last, duration, c.get)
-		limit := second*c.ratio + c.slack*c.unit
+		base, n1 := agg(samples, baseFrom, baseTo, c.get)
+		final, n2 := agg(samples, finalFrom, finalTo, c.get)
+		limit := base*c.ratio + c.slack*c.unit
 		if !c.judge {
-			fmt.Printf("INFO %s: last-window %s %.1f, second-window %s %.1f (not judged with oversized bodies; SOAK_OVERSIZED=0 judges it)\n",
-				c.name, what, final/c.unit, what, second/c.unit)
+			fmt.Printf("INFO %s: final %s %.1f, baseline %s %.1f (not judged with oversized bodies; SOAK_OVERSIZED=0 judges it)\n",
+				c.name, what, final/c.unit, what, base/c.unit)
 			continue
 		}
-		check(n2 > 0 && n3 > 0 && final <= limit,
-			"%s flat: last-window %s %.1f <= %.1f (second-window %s %.1f x %.2f + %.0f) [%d/%d samples]",
-			c.name, what, final/c.unit, limit/c.unit, what, second/c.unit, c.ratio, c.slack, n2, n3)
+		check(n1 > 0 && n2 > 0 && final <= limit,
+			"%s flat: final %s %.1f <= %.1f (baseline %s %.1f x %.2f + %.0f) [%d/%d samples]",
+			c.name, what, final/c.unit, limit/c.unit, what, base/c.unit, c.ratio, c.slack, n1, n2)
 	}
 	return ok
 }

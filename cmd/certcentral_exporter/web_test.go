@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -235,6 +236,13 @@ func TestLandingPageShowsFailures(t *testing.T) {
 	}
 	if n := strings.Count(page, `<span class="ok">OK</span>`); n != 5 {
 		t.Errorf("%d collectors shown OK, want 5", n)
+	}
+	// A failed collection made requests that brought nothing: its Requests cell stays empty
+	// rather than showing a count of the last successful one.
+	row := regexp.MustCompile(`(?s)<tr>\s*<td>balance</td>.*?</tr>`).FindString(page)
+	cells := regexp.MustCompile(`(?s)<td>(.*?)</td>`).FindAllStringSubmatch(row, -1)
+	if len(cells) < 5 || strings.TrimSpace(cells[4][1]) != "" {
+		t.Errorf("the failing balance row should have an empty Requests cell: %q", row)
 	}
 	if strings.Contains(page, knownKey) {
 		t.Error("the landing page shows the API key")

@@ -35,8 +35,14 @@ const (
 	DefaultPageSize        = 1000
 	DefaultPageConcurrency = 4
 	DefaultMaxBodyBytes    = 32 << 20
-	DefaultMaxRetries      = 2
-	DefaultRequestTimeout  = 30 * time.Second
+	// MaxValueBytes caps one JSON value of a list body (an item, the page object, an unknown
+	// field), and a whole object body. json.Decoder keeps the value it is decoding in memory
+	// and grows its buffer by doubling, so without this cap one giant value would cost about
+	// twice the body cap per request in flight. A list item is a few kilobytes (an order
+	// with 250 SANs about 10 KB).
+	MaxValueBytes         = 4 << 20
+	DefaultMaxRetries     = 2
+	DefaultRequestTimeout = 30 * time.Second
 )
 
 // Observer is told about every HTTP attempt, so that callers can count requests.
@@ -212,7 +218,7 @@ func (c *Client) attempt(ctx context.Context, endpoint, target string, decode fu
 	}
 	defer resp.Body.Close()
 	status = resp.StatusCode
-	body := &cappedReader{r: resp.Body, remaining: c.cfg.MaxBodyBytes}
+	body := &cappedReader{r: resp.Body, remaining: c.cfg.MaxBodyBytes, maxValue: min(MaxValueBytes, c.cfg.MaxBodyBytes)}
 
 	if resp.StatusCode != http.StatusOK {
 		return c.errorFromResponse(ctx, endpoint, resp, body)
@@ -228,6 +234,8 @@ func (c *Client) attempt(ctx context.Context, endpoint, target string, decode fu
 		switch {
 		case body.exceeded:
 			return fail(KindTooLarge, status, "", fmt.Sprintf("body larger than %d bytes", c.cfg.MaxBodyBytes), nil)
+		case body.valueExceeded:
+			return fail(KindTooLarge, status, "", fmt.Sprintf("a single JSON value larger than %d bytes", body.maxValue), nil)
 		case ctx.Err() != nil:
 			return fail(kindForTransport(ctx, ctx.Err()), status, "", "while reading the body", ctx.Err())
 		case isTransportReadError(derr):
@@ -361,12 +369,20 @@ func redactErr(err error, key string) error {
 	return &redactedError{msg: strings.ReplaceAll(err.Error(), key, "<redacted>"), cause: err}
 }
 
-// cappedReader fails once more than remaining bytes are read.
+// cappedReader fails once more than remaining bytes are read, or once more than maxValue
+// bytes are read past the start of the value being decoded (see valueMarker).
 type cappedReader struct {
 	r         io.Reader
 	remaining int64
 	exceeded  bool
+
+	maxValue      int64
+	read          int64 // bytes handed to the decoder so far
+	valueStart    int64 // offset where the value being decoded began
+	valueExceeded bool
 }
+
+func (c *cappedReader) markValue(offset int64) { c.valueStart = offset }
 
 var errTooLarge = errors.New("response body exceeds the size cap")
 
@@ -381,11 +397,22 @@ func (c *cappedReader) Read(p []byte) (int, error) {
 		}
 		return 0, err
 	}
+	if c.maxValue > 0 {
+		room := c.maxValue - (c.read - c.valueStart)
+		if room <= 0 {
+			c.valueExceeded = true
+			return 0, errTooLarge
+		}
+		if int64(len(p)) > room {
+			p = p[:room]
+		}
+	}
 	if int64(len(p)) > c.remaining {
 		p = p[:c.remaining]
 	}
 	n, err := c.r.Read(p)
 	c.remaining -= int64(n)
+	c.read += int64(n)
 	return n, err
 }
 

@@ -471,3 +471,72 @@ func TestOverlappingPagesDeliverEachItemOnce(t *testing.T) {
 		t.Errorf("stats %+v, want one duplicate", stats)
 	}
 }
+
+// TestValueCap: one JSON value may not exceed MaxValueBytes, while a body of many small
+// values may be far larger, up to MaxBodyBytes.
+func TestValueCap(t *testing.T) {
+	userJSON := func(id int, padding int) string {
+		return fmt.Sprintf(`{"id":%d,"username":"u%d","email":"u%d@example.com","notes":"%s"}`, id, id, id, strings.Repeat("n", padding))
+	}
+	t.Run("a body of many small items is read in full", func(t *testing.T) {
+		items := make([]string, 1000)
+		for i := range items {
+			items[i] = userJSON(i+1, 5000) // 5 MB in all, above the value cap
+		}
+		body := `{"users":[` + strings.Join(items, ",") + `],"page":{"total":1000,"limit":1000,"offset":0}}`
+		if len(body) <= MaxValueBytes {
+			t.Fatalf("the body must exceed the value cap to prove anything (%d bytes)", len(body))
+		}
+		c := newTestClient(t, func(w http.ResponseWriter, _ *http.Request) { jsonReply(w, 200, body) })
+		n := 0
+		if _, err := c.ListUsers(context.Background(), func(User) { n++ }); err != nil {
+			t.Fatalf("ListUsers: %v", err)
+		}
+		if n != 1000 {
+			t.Errorf("%d users read, want 1000", n)
+		}
+	})
+	for name, body := range map[string]string{
+		"one item larger than the cap":         `{"users":[` + userJSON(1, 10) + `,` + userJSON(2, MaxValueBytes+10) + `]}`,
+		"an unknown field larger than the cap": `{"users":[` + userJSON(1, 10) + `],"padding":"` + strings.Repeat("x", MaxValueBytes+10) + `"}`,
+		"an unknown array larger than the cap": `{"padding":[` + strings.Repeat(`"xxxxxxxxxx",`, MaxValueBytes/13+10) + `1],"users":[]}`,
+		"whitespace larger than the cap":       `{"users":[` + userJSON(1, 10) + strings.Repeat(" ", MaxValueBytes+10) + `]}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := newTestClient(t, func(w http.ResponseWriter, _ *http.Request) { jsonReply(w, 200, body) })
+			_, err := c.ListUsers(context.Background(), func(User) {})
+			var e *Error
+			if !errors.As(err, &e) || e.Kind != KindTooLarge {
+				t.Fatalf("err = %v, want %s", err, KindTooLarge)
+			}
+			if want := fmt.Sprintf("a single JSON value larger than %d bytes", MaxValueBytes); !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q does not say %q", err, want)
+			}
+		})
+	}
+	t.Run("reading stops at the cap", func(t *testing.T) {
+		// A 64 MB value, streamed: the client must give up after about MaxValueBytes, long
+		// before the body cap (socket buffers hold a few megabytes at most).
+		written := make(chan int, 1)
+		c := newTestClient(t, func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			n, _ := w.Write([]byte(`{"users":[],"padding":"`))
+			chunk := []byte(strings.Repeat("x", 64<<10))
+			for n < 64<<20 {
+				m, err := w.Write(chunk)
+				n += m
+				if err != nil {
+					break
+				}
+			}
+			written <- n
+		})
+		_, err := c.ListUsers(context.Background(), func(User) {})
+		if KindOf(err) != KindTooLarge {
+			t.Fatalf("err = %v, want %s", err, KindTooLarge)
+		}
+		if n := <-written; n >= DefaultMaxBodyBytes {
+			t.Errorf("the server wrote %d bytes, more than the body cap: the client read past the value cap", n)
+		}
+	})
+}

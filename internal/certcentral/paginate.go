@@ -48,18 +48,24 @@ type identified interface {
 // returns the page object if there was one. An absent collection key is an empty list.
 func decodeList[R any](r io.Reader, collection string, fn func(*R)) (pg *page, items int, err error) {
 	dec := json.NewDecoder(r)
+	mark := func() {}
+	if m, ok := r.(valueMarker); ok {
+		mark = func() { m.markValue(dec.InputOffset()) }
+	}
 	if err := expectDelim(dec, '{'); err != nil {
 		return nil, 0, err
 	}
 	for dec.More() {
+		mark()
 		tok, err := dec.Token()
 		if err != nil {
 			return nil, items, err
 		}
 		key, _ := tok.(string)
+		mark()
 		switch key {
 		case collection:
-			n, err := decodeArray(dec, fn)
+			n, err := decodeArray(dec, mark, fn)
 			items += n
 			if err != nil {
 				return nil, items, fmt.Errorf("%q: %w", collection, err)
@@ -83,7 +89,14 @@ func decodeList[R any](r io.Reader, collection string, fn func(*R)) (pg *page, i
 	return pg, items, nil
 }
 
-func decodeArray[R any](dec *json.Decoder, fn func(*R)) (int, error) {
+// valueMarker is implemented by the body reader: decoders tell it where the value they are
+// about to decode begins, so that it can refuse a single value larger than its cap while the
+// json.Decoder, which holds a whole value in memory, is still reading it.
+type valueMarker interface {
+	markValue(offset int64)
+}
+
+func decodeArray[R any](dec *json.Decoder, mark func(), fn func(*R)) (int, error) {
 	tok, err := dec.Token()
 	if err != nil {
 		return 0, err
@@ -96,6 +109,7 @@ func decodeArray[R any](dec *json.Decoder, fn func(*R)) (int, error) {
 	}
 	n := 0
 	for dec.More() {
+		mark()
 		item := new(R)
 		if err := dec.Decode(item); err != nil {
 			var typeErr *json.UnmarshalTypeError

@@ -3,7 +3,7 @@
 # fuzz-smoke (part of `make test`): each fuzz target of the API decoders for FUZZ_TIME from its
 # seed corpus. Fuzz longer by hand, one target at a time:
 #   make fuzz-smoke FUZZ_TIME=10m FUZZ_TARGETS=FuzzDecodeUsers
-# soak (not in CI, ~11 minutes): two scrapers every second against a simulator with changing
+# soak (not in CI, ~13 minutes): two scrapers every second against a simulator with changing
 # faults; SOAK_SECONDS=120 for a quick run.
 # screenshot (needs chromium): bin/landing-page.png of the landing page with a failing collector.
 .PHONY: fuzz-smoke soak screenshot

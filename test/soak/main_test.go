@@ -15,7 +15,7 @@ func judge(t *testing.T, p phases, live func(at time.Duration) float64, goroutin
 		samples = append(samples, sample{at: at, goroutines: goroutines(at), rss: 60 << 20, heap: live(at) * 2, live: live(at)})
 		results = append(results, scrapeResult{at: at, took: 100 * time.Millisecond})
 	}
-	return report(samples, results, p, 5*time.Second, true)
+	return report(samples, results, p, 5*time.Second)
 }
 
 func TestReportTellsALeakFromMemoryInFlight(t *testing.T) {
@@ -55,7 +55,7 @@ func TestReportTellsALeakFromMemoryInFlight(t *testing.T) {
 	}
 }
 
-func TestReportFailsWithoutRecovery(t *testing.T) {
+func TestReportFailsWithoutRecoveryOnSlowScrapesAndMemoryPeaks(t *testing.T) {
 	p := phases{quiet: 30 * time.Second, faults: time.Minute}
 	var samples []sample
 	var results []scrapeResult
@@ -67,15 +67,23 @@ func TestReportFailsWithoutRecovery(t *testing.T) {
 		}
 		results = append(results, r)
 	}
-	if report(samples, results, p, 5*time.Second, true) {
+	if report(samples, results, p, 5*time.Second) {
 		t.Error("a collector still failing after the faults stopped was not reported")
 	}
-	results[len(results)-1].took = 6 * time.Second
 	for i := range results {
 		results[i].failures = 0
 	}
-	if report(samples, results, p, 5*time.Second, true) {
+	if !report(samples, results, p, 5*time.Second) {
+		t.Fatal("a clean run was judged a failure")
+	}
+	results[len(results)-1].took = 6 * time.Second
+	if report(samples, results, p, 5*time.Second) {
 		t.Error("a scrape longer than the scrape timeout was not reported")
+	}
+	results[len(results)-1].took = time.Second
+	samples[len(samples)/2].rss = 300 << 20 // one moment during the faults
+	if report(samples, results, p, 5*time.Second) {
+		t.Error("resident memory of 300 MiB during the faults was not reported")
 	}
 }
 

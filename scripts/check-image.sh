@@ -67,8 +67,15 @@ extract_root() { # extract_root IMAGE DIR: a copy of the image's root file syste
 . scripts/lib.sh
 
 # Runs a command chrooted into root DIR as nobody with an empty environment: nothing from the
-# host (SSL_CERT_FILE, ZONEINFO, ...) leaks in.
-in_root() { local root=$1; shift; env -i "$CHROOT" --userspec=65534:65534 "$root" "$@"; }
+# host (SSL_CERT_FILE, ZONEINFO, ...) leaks in. Call it only in a subshell ($(...) or &): it
+# replaces that subshell with the command, so that $! is the server's own PID and cleanup's
+# kill reaches it (a subshell that merely waits for chroot would die and orphan the server).
+in_root() {
+  [ "$BASH_SUBSHELL" -gt 0 ] || { echo "in_root must run in a subshell" >&2; exit 1; }
+  local root=$1
+  shift
+  exec env -i "$CHROOT" --userspec=65534:65534 "$root" "$@"
+}
 
 # 1. Config.
 check_config "$IMAGE" '[/bin/certcentral_exporter]' 10027

@@ -281,7 +281,7 @@ func Advice(def Definition, kind certcentral.Kind) string {
 	case certcentral.KindDecode:
 		return "the answer could not be read; please report it with the log line"
 	case certcentral.KindTooLarge:
-		return "the answer was larger than --certcentral.max-body-bytes (raise it if the account really has pages that large) or held one value over 4 MiB, which no CertCentral item comes near: report that with the log line"
+		return fmt.Sprintf("the answer was larger than --certcentral.max-body-bytes (raise it if the account really has pages that large) or held one value over %d MiB, which no CertCentral item comes near: report that with the log line", certcentral.MaxValueBytes>>20)
 	}
 	return "see the error"
 }

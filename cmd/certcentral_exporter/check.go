@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/certcentral-exporter/certcentral_exporter/collector"
-	"github.com/certcentral-exporter/certcentral_exporter/config"
 	"github.com/certcentral-exporter/certcentral_exporter/internal/certcentral"
 )
 
@@ -96,12 +95,9 @@ func runCheck(s *settings, rep *checkReport) int {
 		rep.Error = "no collector is enabled: nothing to check"
 		return checkSetupErr
 	}
-	// The key is loaded here too (newClient loads it again) to report its source and the
-	// permission warning in the output instead of a log line.
-	if key, err := config.LoadAPIKey(s.keyFile, os.Getenv); err == nil {
-		rep.KeySource, rep.KeyWarning = key.Source, key.Warning
-	}
-	client, _, err := newClient(s, slog.New(slog.DiscardHandler), nil)
+	// The key's source and permission warning go into the report, not into a log line.
+	client, _, key, err := newClient(s, slog.New(slog.DiscardHandler), nil)
+	rep.KeySource, rep.KeyWarning = key.Source, key.Warning
 	if err != nil {
 		rep.Error = err.Error()
 		return checkSetupErr

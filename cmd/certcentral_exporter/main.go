@@ -48,14 +48,15 @@ func main() {
 	}
 }
 
-// newClient loads the key and builds the API client. Errors are one clear line for the user.
-func newClient(s *settings, logger *slog.Logger, observer certcentral.Observer) (*certcentral.Client, *budget.Limiter, error) {
+// newClient loads the key and builds the API client; it returns the key too, for check to
+// report where it came from. Errors are one clear line for the user.
+func newClient(s *settings, logger *slog.Logger, observer certcentral.Observer) (*certcentral.Client, *budget.Limiter, config.APIKey, error) {
 	if _, err := certcentral.ParseBaseURL(s.url); err != nil {
-		return nil, nil, fmt.Errorf("--certcentral.url: %w", err)
+		return nil, nil, config.APIKey{}, fmt.Errorf("--certcentral.url: %w", err)
 	}
 	key, err := config.LoadAPIKey(s.keyFile, os.Getenv)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, key, err
 	}
 	if key.Warning != "" {
 		logger.Warn(key.Warning)
@@ -67,7 +68,7 @@ func newClient(s *settings, logger *slog.Logger, observer certcentral.Observer) 
 			windows = append(windows, budget.Window{Limit: s.burstLimit, Per: digicertBurstWindow})
 		}
 		if limiter, err = budget.New(nil, windows...); err != nil {
-			return nil, nil, err
+			return nil, nil, key, err
 		}
 	}
 	cfg := certcentral.Config{
@@ -84,10 +85,10 @@ func newClient(s *settings, logger *slog.Logger, observer certcentral.Observer) 
 	}
 	client, err := certcentral.New(cfg)
 	if err != nil {
-		return nil, nil, fmt.Errorf("cannot set up the CertCentral client: %w", err)
+		return nil, nil, key, fmt.Errorf("cannot set up the CertCentral client: %w", err)
 	}
 	logger.Info("using CertCentral", "url", client.BaseURL(), "key_source", key.Source)
-	return client, limiter, nil
+	return client, limiter, key, nil
 }
 
 func serve(s *settings, logger *slog.Logger) int {
@@ -104,7 +105,7 @@ func serve(s *settings, logger *slog.Logger) int {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 	apiMetrics := collector.NewAPIMetrics(reg)
-	client, limiter, err := newClient(s, logger, apiMetrics)
+	client, limiter, _, err := newClient(s, logger, apiMetrics)
 	if err != nil {
 		logger.Error(err.Error())
 		return 1

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -278,17 +276,7 @@ func TestKeyFilePermissionWarning(t *testing.T) {
 
 func putFaults(t *testing.T, simURL string, faults ...string) {
 	t.Helper()
-	if faults == nil {
-		faults = []string{}
-	}
-	body, _ := json.Marshal(faults)
-	req, _ := http.NewRequest(http.MethodPut, simURL+"/_sim/faults", bytes.NewReader(body))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
+	if err := testbin.SetFaults(simURL, faults...); err != nil {
 		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("PUT /_sim/faults %v: %d", faults, resp.StatusCode)
 	}
 }

@@ -28,9 +28,9 @@ const (
 	EUBaseURL = "https://certcentral.digicert.eu/services/v2"
 )
 
-// Defaults chosen from the reference: 1000 is the documented page maximum; a page of 1000
-// orders is about 1-2 MB, so 32 MiB leaves room for unusual accounts while still stopping a
-// runaway body.
+// Defaults chosen from the reference: 1000 is the documented page maximum. A page of 1000 of
+// the simulator's orders is 0.7 MB; one order with 250 SANs of 47 characters is 13 KB, so
+// even 1000 of those (13 MB) fit in 32 MiB, which still stops a runaway body.
 const (
 	DefaultPageSize        = 1000
 	DefaultPageConcurrency = 4
@@ -39,7 +39,7 @@ const (
 	// field), and a whole object body. json.Decoder keeps the value it is decoding in memory
 	// and grows its buffer by doubling, so without this cap one giant value would cost about
 	// twice the body cap per request in flight. A list item is a few kilobytes (an order
-	// with 250 SANs about 10 KB).
+	// with 250 SANs 13 KB).
 	MaxValueBytes         = 4 << 20
 	DefaultMaxRetries     = 2
 	DefaultRequestTimeout = 30 * time.Second

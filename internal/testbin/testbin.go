@@ -6,7 +6,9 @@ package testbin
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -224,4 +226,30 @@ func Lines(s, prefix string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// SetFaults replaces the simulator's injected faults (PUT /_sim/faults) with faults, each
+// in the --fault syntax; none clears them.
+func SetFaults(simulatorURL string, faults ...string) error {
+	if faults == nil {
+		faults = []string{} // JSON [], not null
+	}
+	body, err := json.Marshal(faults)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequest(http.MethodPut, simulatorURL+"/_sim/faults", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("PUT /_sim/faults: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return fmt.Errorf("PUT /_sim/faults %v: %s: %s", faults, resp.Status, bytes.TrimSpace(msg))
+	}
+	return nil
 }

@@ -23,6 +23,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/certcentral-exporter/certcentral_exporter/internal/testbin"
 )
 
 type account struct {
@@ -289,19 +291,9 @@ func (b *bench) coldCollection(s *sim, keyFile string, extra ...string) (*export
 	requests := s.stats().total() // before the next scrape refreshes what has aged meanwhile
 	body := e.plainScrape(time.Minute)
 	if n := sumSeries(body, "certcentral_collector_success"); int(n) != 6 {
-		fail("cold collection: only %v of 6 collectors succeeded:\n%s", n, grepLines(body, "certcentral_collector_error"))
+		fail("cold collection: only %v of 6 collectors succeeded:\n%s", n, testbin.Lines(body, "certcentral_collector_error"))
 	}
 	return e, took, body, requests
-}
-
-func grepLines(s, prefix string) string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		if strings.HasPrefix(l, prefix) {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(out, "\n")
 }
 
 func percentile(d []time.Duration, p float64) time.Duration {

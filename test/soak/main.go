@@ -21,6 +21,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/certcentral-exporter/certcentral_exporter/internal/testbin"
 )
 
 type sample struct {
@@ -208,19 +210,8 @@ func randomFaults(rng *rand.Rand) []string {
 }
 
 func setFaults(base string, faults []string) {
-	if faults == nil {
-		faults = []string{}
-	}
-	body, _ := json.Marshal(faults)
-	req, _ := http.NewRequest(http.MethodPut, base+"/_sim/faults", bytes.NewReader(body))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
+	if err := testbin.SetFaults(base, faults...); err != nil {
 		fmt.Fprintln(os.Stderr, "soak: cannot set faults:", err)
-		return
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		fmt.Fprintln(os.Stderr, "soak: the simulator refused the faults:", resp.Status, faults)
 	}
 }
 
@@ -283,12 +274,12 @@ func criteria() []criterion {
 // the largest account, and below the Kubernetes example's 384Mi limit.
 const maxPeakRSS = 256 << 20
 
-func maximum(samples []sample, get func(sample) float64) (float64, int) {
+func maximum(samples []sample, get func(sample) float64) float64 {
 	hi := 0.0
 	for _, s := range samples {
 		hi = max(hi, get(s))
 	}
-	return hi, len(samples)
+	return hi
 }
 
 func minimum(samples []sample, from, to time.Duration, get func(sample) float64) (float64, int) {
@@ -337,7 +328,7 @@ func report(samples []sample, results []scrapeResult, p phases, timeout time.Dur
 	}
 	fmt.Println()
 
-	peakRSS, _ := maximum(samples, criteria[1].get)
+	peakRSS := maximum(samples, criteria[1].get)
 
 	var failed, failingAtEnd, atEnd int
 	var slowest time.Duration

@@ -94,8 +94,18 @@ func (o *Output) problems(fields []string) {
 func (o *Output) addRequests(s certcentral.ListStats) { o.requests += s.Requests }
 
 func newDesc(name, help string, labels ...string) *prometheus.Desc {
+	for _, l := range labels {
+		reservedLabels[l] = true
+	}
 	return prometheus.NewDesc(prometheus.BuildFQName(namespace, "", name), help, labels, nil)
 }
+
+// reservedLabels are the label names of the exporter's own metrics (newDesc records them,
+// the request metrics are listed): an account's extra labels must not take one of them.
+var reservedLabels = map[string]bool{"endpoint": true, "code": true, "reason": true, "le": true, "quantile": true}
+
+// IsReservedLabel says whether name is a label of one of the exporter's metrics.
+func IsReservedLabel(name string) bool { return reservedLabels[name] }
 
 // boolValue is 1 for true.
 func boolValue(b bool) float64 {

@@ -7,10 +7,13 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/certcentral-exporter/certcentral_exporter/internal/certcentral"
 )
@@ -44,6 +47,12 @@ type Config struct {
 	SlowCollection time.Duration
 	Logger         *slog.Logger
 	Now            func() time.Time
+	// Labels are added to every series the exporter serves, in this order before sorting: the
+	// account label and the account's extra labels. A name the series has already is skipped.
+	Labels [][2]string
+	// Extra is gathered with every scrape of this exporter: the account's long-lived metrics
+	// (API requests, request budget), registered with the Labels already.
+	Extra prometheus.Gatherer
 }
 
 // Exporter runs the enabled collectors, caches their results and reports their health.
@@ -52,6 +61,7 @@ type Exporter struct {
 	states []*state
 	now    func() time.Time
 	log    *slog.Logger
+	labels []*dto.LabelPair
 
 	base   context.Context
 	cancel context.CancelFunc
@@ -72,7 +82,7 @@ type state struct {
 type result struct {
 	families []*dto.MetricFamily // the data, sorted and checked once
 	textOnce sync.Once
-	text     []byte // families in the text format, see encodedText
+	text     []familyText // families in the text format, see encodedText
 	unparsed map[string]int
 	dropped  int
 	requests int
@@ -106,7 +116,7 @@ func NewExporter(cfg Config) (*Exporter, error) {
 			*o = cfg.Now
 		}
 	}
-	e := &Exporter{cfg: cfg, now: cfg.Now, log: cfg.Logger}
+	e := &Exporter{cfg: cfg, now: cfg.Now, log: cfg.Logger, labels: labelPairs(cfg.Labels)}
 	e.base, e.cancel = context.WithCancel(context.Background())
 	names := slices.Clone(cfg.Enabled)
 	slices.Sort(names)
@@ -118,6 +128,16 @@ func NewExporter(cfg Config) (*Exporter, error) {
 		e.states = append(e.states, &state{def: def, coll: def.New(cfg.Client, cfg.Options), failures: map[certcentral.Kind]int{}})
 	}
 	return e, nil
+}
+
+// Start begins a collection for every collector without waiting for it, so that the data is
+// being read before the first scrape asks for it.
+func (e *Exporter) Start() {
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, st := range e.states {
+		e.current(done, st)
+	}
 }
 
 // Close stops running collections and waits for them.
@@ -192,6 +212,7 @@ func (e *Exporter) collect(st *state, done chan struct{}) {
 		if r.families, ferr = families(out.metrics); ferr != nil {
 			e.log.Warn("collector produced series that cannot be served; they are left out", "collector", st.def.Name, "err", ferr)
 		}
+		addLabels(r.families, e.labels)
 	}
 
 	st.mu.Lock()
@@ -284,4 +305,34 @@ func Advice(def Definition, kind certcentral.Kind) string {
 		return fmt.Sprintf("the answer was larger than --certcentral.max-body-bytes (raise it if the account really has pages that large) or held one value over %d MiB, which no CertCentral item comes near: report that with the log line", certcentral.MaxValueBytes>>20)
 	}
 	return "see the error"
+}
+
+func labelPairs(labels [][2]string) []*dto.LabelPair {
+	out := make([]*dto.LabelPair, 0, len(labels))
+	for _, l := range labels {
+		out = append(out, &dto.LabelPair{Name: proto.String(l[0]), Value: proto.String(l[1])})
+	}
+	return out
+}
+
+// addLabels adds pairs to every series of mfs, keeping each series' labels sorted by name. A
+// pair whose name a series has already is left out for that series: the config refuses such
+// names, so this only guards the exposition's validity.
+func addLabels(mfs []*dto.MetricFamily, pairs []*dto.LabelPair) {
+	if len(pairs) == 0 {
+		return
+	}
+	for _, mf := range mfs {
+		for _, m := range mf.Metric {
+			labels := make([]*dto.LabelPair, 0, len(m.Label)+len(pairs))
+			labels = append(labels, m.Label...)
+			for _, p := range pairs {
+				if !slices.ContainsFunc(m.Label, func(l *dto.LabelPair) bool { return l.GetName() == p.GetName() }) {
+					labels = append(labels, p)
+				}
+			}
+			slices.SortFunc(labels, func(a, b *dto.LabelPair) int { return strings.Compare(a.GetName(), b.GetName()) })
+			m.Label = labels
+		}
+	}
 }

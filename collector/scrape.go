@@ -3,7 +3,6 @@ package collector
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -43,47 +42,166 @@ var (
 // scrape's deadline came.
 const kindScrapeTimeout certcentral.Kind = "timeout"
 
-// Gather serves one scrape bounded by ctx: it waits for stale collectors to refresh until ctx
-// ends, then returns the newest results and the collectors' health, sorted by name. The data
-// families were built and checked once per collection, so a scrape of a large account only
-// shares them instead of revalidating every series.
+// Gather serves one scrape of this exporter bounded by ctx: it waits for stale collectors to
+// refresh until ctx ends, then returns the newest results and the collectors' health, sorted
+// by name.
 func (e *Exporter) Gather(ctx context.Context) ([]*dto.MetricFamily, error) {
-	snaps, now := e.snapshots(ctx)
-	mfs, err := e.healthFamilies(snaps, now)
-	for _, r := range e.servable(snaps, now) {
-		mfs = append(mfs, r.families...)
-	}
-	sortFamilies(mfs)
-	return mfs, err
+	return Gatherer(ctx, []*Exporter{e}).Gather()
 }
 
-// WriteText serves one scrape like Gather, in the text exposition format: the small families
-// (health, and those of others) are encoded now, the collected data is written as the text
-// encoded once per collection. This is the path every Prometheus scrape takes, and on a large
-// account it is most of the scrape's work.
+// WriteText serves one scrape of this exporter like Gather, in the text exposition format;
+// see the function WriteText.
 func (e *Exporter) WriteText(ctx context.Context, w io.Writer, format expfmt.Format, others ...prometheus.Gatherer) error {
+	return WriteText(ctx, w, format, []*Exporter{e}, others...)
+}
+
+// Gatherer returns a prometheus.Gatherer for one scrape of this exporter; see the function
+// Gatherer.
+func (e *Exporter) Gatherer(ctx context.Context, others ...prometheus.Gatherer) prometheus.Gatherer {
+	return Gatherer(ctx, []*Exporter{e}, others...)
+}
+
+// accountScrape is one exporter's part of a scrape.
+type accountScrape struct {
+	small []*dto.MetricFamily // health, derived metrics and the account's own: built now
+	data  []*result           // collected data, encoded once per collection
+}
+
+// scrapeAll takes every exporter's part of one scrape at once, each waiting for its stale
+// collectors until ctx ends, so that a slow account delays no other beyond the deadline.
+// The families of others (process-wide metrics) come after, so that they count this
+// scrape's requests.
+func scrapeAll(ctx context.Context, exporters []*Exporter, others []prometheus.Gatherer) ([]accountScrape, []*dto.MetricFamily, prometheus.MultiError) {
+	parts := make([]accountScrape, len(exporters))
+	errs := make([]error, len(exporters))
+	var wg sync.WaitGroup
+	for i, e := range exporters {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			parts[i], errs[i] = e.scrape(ctx)
+		}()
+	}
+	wg.Wait()
+	var all prometheus.MultiError
+	for _, err := range errs {
+		all.Append(err)
+	}
+	var process []*dto.MetricFamily
+	for _, g := range others {
+		mfs, err := g.Gather()
+		all.Append(err)
+		process = append(process, mfs...)
+	}
+	return parts, process, all
+}
+
+func (e *Exporter) scrape(ctx context.Context) (accountScrape, error) {
 	snaps, now := e.snapshots(ctx)
 	small, err := e.healthFamilies(snaps, now)
 	errs := prometheus.MultiError{}
 	errs.Append(err)
-	data := e.servable(snaps, now)
-	seen := map[string]bool{}
-	for _, r := range data {
-		for _, mf := range r.families {
-			seen[mf.GetName()] = true
+	if e.cfg.Extra != nil {
+		more, err := e.cfg.Extra.Gather()
+		errs.Append(err)
+		small = append(small, more...)
+	}
+	return accountScrape{small: small, data: e.servable(snaps, now)}, errs.MaybeUnwrap()
+}
+
+// mergeFamilies joins families of the same name (one per account) into one, sorted by name.
+// The families given are not changed: a cached family may be merged again by the next scrape.
+func mergeFamilies(groups ...[]*dto.MetricFamily) []*dto.MetricFamily {
+	byName := map[string]*dto.MetricFamily{}
+	var out []*dto.MetricFamily
+	for _, g := range groups {
+		for _, mf := range g {
+			have, ok := byName[mf.GetName()]
+			switch {
+			case !ok:
+				c := &dto.MetricFamily{Name: mf.Name, Help: mf.Help, Type: mf.Type, Unit: mf.Unit, Metric: slices.Clip(mf.Metric)}
+				byName[mf.GetName()] = c
+				out = append(out, c)
+			case same(have, mf):
+				// have is our own copy; its Metric slice is clipped, so append never writes
+				// into a cached family's array.
+				have.Metric = append(have.Metric, mf.Metric...)
+			}
 		}
 	}
-	small = appendGathered(small, seen, &errs, others...)
-	sortFamilies(small)
-	enc := expfmt.NewEncoder(w, format)
+	sortFamilies(out)
+	return out
+}
+
+// same says whether two families of one name can be merged: the same type. Families of one
+// name and different types would be an exporter bug; the second is left out.
+func same(a, b *dto.MetricFamily) bool { return a.GetType() == b.GetType() }
+
+// Gatherer returns a prometheus.Gatherer for one scrape of several exporters bounded by ctx:
+// every exporter's families (gathering them runs the collections), merged by name across
+// exporters, then those of the long-lived process-wide gatherers.
+func Gatherer(ctx context.Context, exporters []*Exporter, others ...prometheus.Gatherer) prometheus.Gatherer {
+	return prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
+		parts, process, errs := scrapeAll(ctx, exporters, others)
+		groups := [][]*dto.MetricFamily{}
+		for _, p := range parts {
+			groups = append(groups, p.small)
+			for _, r := range p.data {
+				groups = append(groups, r.families)
+			}
+		}
+		groups = append(groups, process)
+		return mergeFamilies(groups...), errs.MaybeUnwrap()
+	})
+}
+
+// WriteText serves one scrape of several exporters bounded by ctx, in the text exposition
+// format. The small families (health, the accounts' request metrics, the process's) are
+// encoded now; the collected data is written as the text encoded once per collection. Each
+// family is written once, with one HELP and TYPE, followed by every account's series of it.
+// This is the path every Prometheus scrape takes, and on a large account it is most of the
+// scrape's work.
+func WriteText(ctx context.Context, w io.Writer, format expfmt.Format, exporters []*Exporter, others ...prometheus.Gatherer) error {
+	parts, process, errs := scrapeAll(ctx, exporters, others)
+	groups := [][]*dto.MetricFamily{}
+	texts := map[string][]familyText{}
+	for _, p := range parts {
+		groups = append(groups, p.small)
+		for _, r := range p.data {
+			for _, ft := range r.encodedText() {
+				texts[ft.name] = append(texts[ft.name], ft)
+			}
+		}
+	}
+	small := mergeFamilies(append(groups, process)...)
+	names := make([]string, 0, len(small)+len(texts))
+	smallByName := make(map[string]*dto.MetricFamily, len(small))
 	for _, mf := range small {
-		if err := enc.Encode(mf); err != nil {
-			errs.Append(err)
-			return errs.MaybeUnwrap()
+		smallByName[mf.GetName()] = mf
+		names = append(names, mf.GetName())
+	}
+	for name := range texts {
+		if _, ok := smallByName[name]; !ok {
+			names = append(names, name)
 		}
 	}
-	for _, r := range data {
-		if _, err := w.Write(r.encodedText()); err != nil {
+	slices.Sort(names)
+	enc := expfmt.NewEncoder(w, format)
+	for _, name := range names {
+		chunks := texts[name]
+		var err error
+		if mf, ok := smallByName[name]; ok {
+			err = enc.Encode(mf)
+		} else {
+			_, err = w.Write(chunks[0].header())
+		}
+		for _, c := range chunks {
+			if err != nil {
+				break
+			}
+			_, err = w.Write(c.body())
+		}
+		if err != nil {
 			errs.Append(err)
 			break
 		}
@@ -111,7 +229,9 @@ func (e *Exporter) snapshots(ctx context.Context) ([]snapshot, time.Time) {
 func (e *Exporter) healthFamilies(snaps []snapshot, now time.Time) ([]*dto.MetricFamily, error) {
 	health := prometheus.NewRegistry()
 	health.MustRegister(collectorFunc(func(ch chan<- prometheus.Metric) { e.emitHealth(ch, snaps, now) }))
-	return health.Gather()
+	mfs, err := health.Gather()
+	addLabels(mfs, e.labels)
+	return mfs, err
 }
 
 // servable returns the results whose data may be served now.
@@ -127,27 +247,6 @@ func (e *Exporter) servable(snaps []snapshot, now time.Time) []*result {
 
 func sortFamilies(mfs []*dto.MetricFamily) {
 	slices.SortFunc(mfs, func(a, b *dto.MetricFamily) int { return strings.Compare(a.GetName(), b.GetName()) })
-}
-
-// appendGathered adds the families of others to mfs, leaving out (and reporting) a family
-// whose name is already taken.
-func appendGathered(mfs []*dto.MetricFamily, seen map[string]bool, errs *prometheus.MultiError, others ...prometheus.Gatherer) []*dto.MetricFamily {
-	for _, mf := range mfs {
-		seen[mf.GetName()] = true
-	}
-	for _, g := range others {
-		more, err := g.Gather()
-		errs.Append(err)
-		for _, mf := range more {
-			if seen[mf.GetName()] {
-				errs.Append(fmt.Errorf("metric family %s is gathered twice", mf.GetName()))
-				continue
-			}
-			seen[mf.GetName()] = true
-			mfs = append(mfs, mf)
-		}
-	}
-	return mfs
 }
 
 type snapshot struct{ last, good *result }
@@ -281,33 +380,58 @@ func (e *Exporter) Status() []CollectorStatus {
 	return out
 }
 
-// Gatherer returns a prometheus.Gatherer for one scrape bounded by ctx: the exporter's families
-// first (gathering them runs the collections, so the others, such as the API request counters,
-// already count this scrape's requests), then those of the long-lived gatherers. Family names
-// must not repeat across them; a repeated one is left out and reported.
-func (e *Exporter) Gatherer(ctx context.Context, others ...prometheus.Gatherer) prometheus.Gatherer {
-	return prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
-		mfs, err := e.Gather(ctx)
-		errs := prometheus.MultiError{}
-		errs.Append(err)
-		mfs = appendGathered(mfs, map[string]bool{}, &errs, others...)
-		sortFamilies(mfs)
-		return mfs, errs.MaybeUnwrap()
-	})
+// familyText is one family of a result in the text format: its HELP and TYPE lines, then
+// its series.
+type familyText struct {
+	name      string
+	text      []byte
+	bodyStart int
 }
 
-// encodedText is the result's data in the text format, encoded on first use and kept: the
-// result never changes once collected.
-func (r *result) encodedText() []byte {
+func (f familyText) header() []byte { return f.text[:f.bodyStart] }
+func (f familyText) body() []byte   { return f.text[f.bodyStart:] }
+
+// encodedText is the result's data in the text format, one piece per family, encoded on
+// first use and kept: the result never changes once collected.
+func (r *result) encodedText() []familyText {
 	r.textOnce.Do(func() {
 		var buf bytes.Buffer
 		enc := expfmt.NewEncoder(&buf, expfmt.NewFormat(expfmt.TypeTextPlain))
-		for _, mf := range r.families {
-			if err := enc.Encode(mf); err != nil {
-				break // cannot happen for families the registry built; serve what encoded
-			}
+		type span struct {
+			name            string
+			start, bodyFrom int
 		}
-		r.text = buf.Bytes()
+		spans := make([]span, 0, len(r.families))
+		for _, mf := range r.families {
+			start := buf.Len()
+			if err := enc.Encode(mf); err != nil {
+				buf.Truncate(start) // cannot happen for families the registry built
+				continue
+			}
+			spans = append(spans, span{mf.GetName(), start, start + headerLen(buf.Bytes()[start:])})
+		}
+		all := buf.Bytes()
+		r.text = make([]familyText, len(spans))
+		for i, sp := range spans {
+			end := len(all)
+			if i+1 < len(spans) {
+				end = spans[i+1].start
+			}
+			r.text[i] = familyText{name: sp.name, text: all[sp.start:end:end], bodyStart: sp.bodyFrom - sp.start}
+		}
 	})
 	return r.text
+}
+
+// headerLen is the length of the comment lines (HELP, TYPE) at the start of an encoded family.
+func headerLen(b []byte) int {
+	n := 0
+	for n < len(b) && b[n] == '#' {
+		i := bytes.IndexByte(b[n:], '\n')
+		if i < 0 {
+			return len(b)
+		}
+		n += i + 1
+	}
+	return n
 }

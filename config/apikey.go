@@ -48,10 +48,22 @@ func LoadAPIKey(file string, getenv func(string) string) (APIKey, error) {
 		k.Value, k.Source = strings.TrimSpace(string(data)), "file "+file
 		k.Warning = permissionWarning(file, info.Mode().Perm(), ownedByCaller(info))
 	} else {
-		k.Value, k.Source = strings.TrimSpace(getenv(APIKeyEnv)), "environment "+APIKeyEnv
-		if k.Value == "" {
+		return loadKeyFromEnv(APIKeyEnv, getenv)
+	}
+	if err := certcentral.ValidateKey(k.Value); err != nil {
+		return APIKey{}, fmt.Errorf("the API key from %s is not usable: %w", k.Source, err)
+	}
+	return k, nil
+}
+
+// loadKeyFromEnv reads the key from the environment variable name.
+func loadKeyFromEnv(name string, getenv func(string) string) (APIKey, error) {
+	k := APIKey{Value: strings.TrimSpace(getenv(name)), Source: "environment " + name}
+	if k.Value == "" {
+		if name == APIKeyEnv {
 			return k, fmt.Errorf("no API key: set --certcentral.api-key-file (preferred) or the environment variable %s", APIKeyEnv)
 		}
+		return k, fmt.Errorf("no API key: the environment variable %s is empty or not set", name)
 	}
 	if err := certcentral.ValidateKey(k.Value); err != nil {
 		return APIKey{}, fmt.Errorf("the API key from %s is not usable: %w", k.Source, err)

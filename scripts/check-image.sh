@@ -139,7 +139,7 @@ in_root "$root" /bin/certcentral_exporter --web.listen-address="127.0.0.1:$exp_p
 pids+=($!)
 if wait_http "http://127.0.0.1:$sim_port/_sim/stats" && wait_http "http://127.0.0.1:$exp_port/-/ready"; then
   metrics=$(curl -fsS "http://127.0.0.1:$exp_port/metrics" || true)
-  for want in '^certcentral_up 1$' '^certcentral_collector_success\{collector="orders"\} 1$' \
+  for want in '^certcentral_up\{account="default"\} 1$' '^certcentral_collector_success\{account="default",collector="orders"\} 1$' \
     '^certcentral_certificate_expiry_timestamp_seconds\{' "^certcentral_exporter_build_info\\{.*version=\"$VERSION\""; do
     if grep -Eq "$want" <<<"$metrics"; then ok "/metrics has $want"; else fail "/metrics lacks $want"; fi
   done

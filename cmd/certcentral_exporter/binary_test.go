@@ -58,19 +58,19 @@ func TestBinariesAgainstSimulator(t *testing.T) {
 		t.Fatalf("/metrics answered %d:\n%s", code, body)
 	}
 	for series, want := range map[string]string{
-		`certcentral_up`: "1",
-		`certcentral_users{role="Administrator",status="active"}`:                                 "3",
-		`certcentral_users_never_logged_in{role="Administrator"}`:                                 "1",
-		`certcentral_domains{dcv_status="pending"}`:                                               "1",
-		`certcentral_domains{dcv_status="expired"}`:                                               "1",
-		`certcentral_domains_pending_dcv`:                                                         "2",
-		`certcentral_account_balance{currency="USD"}`:                                             "120",
-		`certcentral_account_unpaid_invoice_balance{currency="USD"}`:                              "250",
-		`certcentral_products{group="ssl_certificate"}`:                                           "3",
-		`certcentral_orders{product="ssl_plus",status="issued"}`:                                  "4",
-		`certcentral_collector_success{collector="orders"}`:                                       "1",
-		`certcentral_api_requests_total{code="200",endpoint="/user"}`:                             "1",
-		`certcentral_domain_active_certificates{domain="legacy.example.com",domain_id="3100004"}`: "1",
+		`certcentral_up{account="default"}`:                                                                         "1",
+		`certcentral_users{account="default",role="Administrator",status="active"}`:                                 "3",
+		`certcentral_users_never_logged_in{account="default",role="Administrator"}`:                                 "1",
+		`certcentral_domains{account="default",dcv_status="pending"}`:                                               "1",
+		`certcentral_domains{account="default",dcv_status="expired"}`:                                               "1",
+		`certcentral_domains_pending_dcv{account="default"}`:                                                        "2",
+		`certcentral_account_balance{account="default",currency="USD"}`:                                             "120",
+		`certcentral_account_unpaid_invoice_balance{account="default",currency="USD"}`:                              "250",
+		`certcentral_products{account="default",group="ssl_certificate"}`:                                           "3",
+		`certcentral_orders{account="default",product="ssl_plus",status="issued"}`:                                  "4",
+		`certcentral_collector_success{account="default",collector="orders"}`:                                       "1",
+		`certcentral_api_requests_total{account="default",code="200",endpoint="/user"}`:                             "1",
+		`certcentral_domain_active_certificates{account="default",domain="legacy.example.com",domain_id="3100004"}`: "1",
 	} {
 		if got := sample(t, body, series); got != "" && got != want {
 			t.Errorf("%s = %s, want %s", series, got, want)
@@ -80,7 +80,7 @@ func TestBinariesAgainstSimulator(t *testing.T) {
 		t.Error("no certcentral_exporter_build_info")
 	}
 	// A user who never signed in is visible per user.
-	if !strings.Contains(body, `certcentral_user_never_logged_in{email="ghost.admin@example.com",role="Administrator"`) {
+	if !strings.Contains(body, `certcentral_user_never_logged_in{account="default",email="ghost.admin@example.com",role="Administrator"`) {
 		t.Error("the Administrator who never signed in is not named")
 	}
 

@@ -6,16 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/url"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/certcentral-exporter/certcentral_exporter/collector"
+	"github.com/certcentral-exporter/certcentral_exporter/config"
+	"github.com/certcentral-exporter/certcentral_exporter/internal/accounts"
 	"github.com/certcentral-exporter/certcentral_exporter/internal/certcentral"
 )
 
@@ -58,6 +58,7 @@ type checkCollector struct {
 }
 
 type checkReport struct {
+	Account    string           `json:"account,omitempty"`
 	OK         bool             `json:"ok"`
 	URL        string           `json:"url"`
 	KeySource  string           `json:"key_source,omitempty"`
@@ -67,20 +68,65 @@ type checkReport struct {
 	Collectors []checkCollector `json:"collectors"`
 }
 
-// check is the connection test users run before they deploy: one request to /user/me (who
-// the key belongs to) and one to each enabled collector's endpoint, then one line per
-// collector saying ok or what is wrong and how to fix it. It returns the exit status: 0 only
-// when every enabled collector can read.
-func check(s *settings, output string, w io.Writer) int {
-	rep := &checkReport{URL: strings.TrimRight(s.url, "/"), Collectors: []checkCollector{}}
-	code := runCheck(s, rep)
-	var err error
-	if output == "json" {
+// checkOptions are check's own flags.
+type checkOptions struct {
+	output  string // text or json
+	account string // only this account of the config file
+}
+
+// checkReports is check's JSON output with a config file: one report per account.
+type checkReports struct {
+	OK       bool           `json:"ok"`
+	Error    string         `json:"error,omitempty"` // the config could not be used; nothing was sent
+	Accounts []*checkReport `json:"accounts"`
+}
+
+// check is the connection test users run before they deploy: for each account, one request
+// to /user/me (who the key belongs to) and one to each enabled collector's endpoint, then one
+// line per collector saying ok or what is wrong and how to fix it. It returns the exit
+// status: 0 only when every enabled collector of every account checked can read.
+func check(s *settings, o checkOptions, w io.Writer) int {
+	cfg, err := s.accountsConfig()
+	var reports []*checkReport
+	code := checkOK
+	switch {
+	case err != nil:
+		code = checkSetupErr
+	case o.account != "":
+		a, ok := cfg.Account(o.account)
+		if !ok {
+			err = fmt.Errorf("--account=%s: the config has no such account (it has %s)", o.account, namesHint(cfg.Names()))
+			code = checkSetupErr
+			break
+		}
+		cfg.Accounts = []config.Account{a}
+	}
+	if err == nil {
+		for _, a := range cfg.Accounts {
+			rep := &checkReport{Account: a.Name, URL: strings.TrimRight(a.URL, "/"), Collectors: []checkCollector{}}
+			code = max(code, runCheck(a, rep))
+			reports = append(reports, rep)
+		}
+	}
+	single := s.configFile == "" // the flags' one account: the report as it always was
+	if o.output == "json" {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		err = enc.Encode(rep)
+		switch {
+		case single && err != nil:
+			err = enc.Encode(&checkReport{URL: s.base.URL, Error: err.Error(), Collectors: []checkCollector{}})
+		case single:
+			reports[0].Account = ""
+			err = enc.Encode(reports[0])
+		default:
+			out := checkReports{OK: code == checkOK, Accounts: reports}
+			if err != nil {
+				out.Error = err.Error()
+			}
+			err = enc.Encode(&out)
+		}
 	} else {
-		err = writeCheckText(w, rep)
+		err = writeCheckTexts(w, reports, err, single, s.base.URL)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "check: cannot write the report:", err)
@@ -89,21 +135,25 @@ func check(s *settings, output string, w io.Writer) int {
 	return code
 }
 
-func runCheck(s *settings, rep *checkReport) int {
-	enabled := s.enabledCollectors()
-	if len(enabled) == 0 {
+func runCheck(ac config.Account, rep *checkReport) int {
+	if len(ac.Collectors) == 0 {
 		rep.Error = "no collector is enabled: nothing to check"
 		return checkSetupErr
 	}
 	// The key's source and permission warning go into the report, not into a log line.
-	client, _, key, err := newClient(s, slog.New(slog.DiscardHandler), nil)
+	key, err := ac.LoadKey(os.Getenv)
 	rep.KeySource, rep.KeyWarning = key.Source, key.Warning
 	if err != nil {
 		rep.Error = err.Error()
 		return checkSetupErr
 	}
+	client, _, err := accounts.NewClient(ac, key, accounts.Options{UserAgent: userAgent()}, nil)
+	if err != nil {
+		rep.Error = err.Error()
+		return checkSetupErr
+	}
 	rep.URL = client.BaseURL()
-	timeout := time.Duration(s.collectionTimeout)
+	timeout := ac.CollectionTimeout
 
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	me, meErr := client.Me(ctx)
@@ -118,22 +168,22 @@ func runCheck(s *settings, rep *checkReport) int {
 			rep.User.Roles = append(rep.User.Roles, r.Name)
 		}
 	} else {
-		rep.User.checkProblem = problemFor(s, collector.Definition{Endpoint: "/user/me",
+		rep.User.checkProblem = problemFor(ac.URL, collector.Definition{Endpoint: "/user/me",
 			Permission: "reading /user/me needs any valid key"}, meErr, nil)
 	}
 	// A rejected key or a rate limit holds for every endpoint: asking again would only spend
 	// more of the key's budget.
 	shortCircuit := certcentral.KindOf(meErr) == certcentral.KindInvalidKey || certcentral.KindOf(meErr) == certcentral.KindRateLimited
 
-	rep.Collectors = make([]checkCollector, len(enabled))
+	rep.Collectors = make([]checkCollector, len(ac.Collectors))
 	var wg sync.WaitGroup
-	for i, name := range enabled {
+	for i, name := range ac.Collectors {
 		def, _ := collector.Lookup(name)
 		rep.Collectors[i] = checkCollector{Name: name, Endpoint: def.Endpoint}
 		cc := &rep.Collectors[i]
 		if shortCircuit {
 			cc.Skipped = true
-			cc.checkProblem = problemFor(s, def, meErr, owner)
+			cc.checkProblem = problemFor(ac.URL, def, meErr, owner)
 			cc.Error = "not sent: GET /user/me already failed with " + string(certcentral.KindOf(meErr))
 			continue
 		}
@@ -142,9 +192,9 @@ func runCheck(s *settings, rep *checkReport) int {
 			defer wg.Done()
 			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			defer cancel()
-			res, err := client.Probe(ctx, def.Endpoint, probeQuery(s, def))
+			res, err := client.Probe(ctx, def.Endpoint, probeQuery(ac.Options, def))
 			if err != nil {
-				cc.checkProblem = problemFor(s, def, err, owner)
+				cc.checkProblem = problemFor(ac.URL, def, err, owner)
 				return
 			}
 			cc.OK = true
@@ -165,20 +215,20 @@ func runCheck(s *settings, rep *checkReport) int {
 }
 
 // probeQuery adds the parameters the collector itself would send and that change the answer.
-func probeQuery(s *settings, def collector.Definition) url.Values {
+func probeQuery(opts collector.Options, def collector.Definition) url.Values {
 	q := url.Values{}
-	if def.Name == "balance" && s.opts.Balance.DivisionID != 0 {
-		q.Set("container_id", strconv.FormatInt(s.opts.Balance.DivisionID, 10))
+	if def.Name == "balance" && opts.Balance.DivisionID != 0 {
+		q.Set("container_id", strconv.FormatInt(opts.Balance.DivisionID, 10))
 	}
 	return q
 }
 
-func problemFor(s *settings, def collector.Definition, err error, owner *certcentral.User) checkProblem {
+func problemFor(baseURL string, def collector.Definition, err error, owner *certcentral.User) checkProblem {
 	kind := certcentral.KindOf(err)
 	if kind == "" {
 		kind = "internal_error"
 	}
-	p := checkProblem{Reason: string(kind), Error: err.Error(), Advice: checkAdvice(s.url, def, kind, owner)}
+	p := checkProblem{Reason: string(kind), Error: err.Error(), Advice: checkAdvice(baseURL, def, kind, owner)}
 	var e *certcentral.Error
 	if errors.As(err, &e) {
 		p.HTTPStatus = e.Status
@@ -256,12 +306,42 @@ func orNone(s string) string {
 	return s
 }
 
+// writeCheckTexts writes the text report: the one account's as it always was, or a block per
+// account of the config file.
+func writeCheckTexts(w io.Writer, reports []*checkReport, setupErr error, single bool, flagURL string) error {
+	if setupErr != nil {
+		rep := &checkReport{URL: flagURL, Error: setupErr.Error()}
+		if !single {
+			rep.URL = ""
+		}
+		return writeCheckText(w, rep)
+	}
+	for i, rep := range reports {
+		if !single {
+			if i > 0 {
+				if _, err := io.WriteString(w, "\n"); err != nil {
+					return err
+				}
+			}
+			if _, err := fmt.Fprintf(w, "%-10s      %s\n", "account", rep.Account); err != nil {
+				return err
+			}
+		}
+		if err := writeCheckText(w, rep); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func writeCheckText(w io.Writer, rep *checkReport) error {
 	var b strings.Builder
 	line := func(label, status, text string) {
 		fmt.Fprintf(&b, "%-10s %-4s %s\n", label, status, text)
 	}
-	fmt.Fprintf(&b, "%-10s      %s\n", "api", rep.URL)
+	if rep.URL != "" {
+		fmt.Fprintf(&b, "%-10s      %s\n", "api", rep.URL)
+	}
 	if rep.KeySource != "" {
 		fmt.Fprintf(&b, "%-10s      from %s\n", "key", rep.KeySource)
 	}

@@ -66,7 +66,7 @@ func runCheckCmd(t *testing.T, output string, args ...string) (int, string) {
 		t.Fatalf("flags %v: %v", args, err)
 	}
 	var out bytes.Buffer
-	code := check(s, output, &out)
+	code := check(s, checkOptions{output: output}, &out)
 	if strings.Contains(out.String(), knownKey) {
 		t.Errorf("the check output contains the API key:\n%s", out.String())
 	}

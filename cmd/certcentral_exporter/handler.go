@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -12,20 +14,23 @@ import (
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/certcentral-exporter/certcentral_exporter/collector"
+	"github.com/certcentral-exporter/certcentral_exporter/internal/accounts"
 )
 
 type metricsHandlerConfig struct {
-	exporter       *collector.Exporter
-	registry       *prometheus.Registry // long-lived metrics: build info, API requests, Go runtime
 	logger         *slog.Logger
 	maxRequests    int
 	defaultTimeout time.Duration
 	timeoutOffset  time.Duration
 }
 
-// newMetricsHandler serves one scrape per request: a fresh registry holds the account's
-// metrics, bounded by the scrape's deadline, next to the long-lived registry.
-func newMetricsHandler(c metricsHandlerConfig) http.Handler {
+// scrapeTarget says what one request scrapes: the accounts' exporters and the process-wide
+// gatherers, or a reason (with an HTTP status) why the request names nothing to scrape.
+type scrapeTarget func(r *http.Request) (exporters []*collector.Exporter, others []prometheus.Gatherer, status int, reason string)
+
+// newMetricsHandler serves one scrape per request, bounded by the scrape's deadline. Scrapes
+// beyond maxRequests at once get 503; only GET and HEAD are scrapes.
+func newMetricsHandler(c metricsHandlerConfig, target scrapeTarget) http.Handler {
 	var inFlight chan struct{}
 	if c.maxRequests > 0 {
 		inFlight = make(chan struct{}, c.maxRequests)
@@ -36,6 +41,16 @@ func newMetricsHandler(c metricsHandlerConfig) http.Handler {
 		DisableCompression: true,                     // withGzip compresses faster
 	}
 	return withGzip(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "only GET and HEAD scrape metrics", http.StatusMethodNotAllowed)
+			return
+		}
+		exporters, others, status, reason := target(r)
+		if status != 0 {
+			http.Error(w, reason, status)
+			return
+		}
 		if inFlight != nil {
 			select {
 			case inFlight <- struct{}{}:
@@ -51,23 +66,72 @@ func newMetricsHandler(c metricsHandlerConfig) http.Handler {
 		// Other formats (protobuf) take the general path.
 		if format := expfmt.NegotiateAccept(r.Header, expfmt.DefaultAcceptedFormats()...); format.FormatType() == expfmt.TypeTextPlain {
 			w.Header().Set("Content-Type", string(format))
-			if err := c.exporter.WriteText(ctx, w, format, c.registry); err != nil {
+			if err := collector.WriteText(ctx, w, format, exporters, others...); err != nil {
 				c.logger.Error("error serving metrics", "err", err)
 			}
 			return
 		}
-		promhttp.HandlerFor(c.exporter.Gatherer(ctx, c.registry), opts).ServeHTTP(w, r)
+		promhttp.HandlerFor(collector.Gatherer(ctx, exporters, others...), opts).ServeHTTP(w, r)
 	}))
 }
 
+// allAccounts is the /metrics target: every account, and the process's own metrics.
+func allAccounts(set *accounts.Set, process prometheus.Gatherer) scrapeTarget {
+	return func(*http.Request) ([]*collector.Exporter, []prometheus.Gatherer, int, string) {
+		return set.Exporters(), []prometheus.Gatherer{process}, 0, ""
+	}
+}
+
+// oneAccount is the /probe target: the account named by ?account=, as snmp_exporter's
+// targets are names from its config. The name is never a key or a URL.
+func oneAccount(set *accounts.Set) scrapeTarget {
+	return func(r *http.Request) ([]*collector.Exporter, []prometheus.Gatherer, int, string) {
+		name := r.URL.Query().Get("account")
+		if name == "" {
+			return nil, nil, http.StatusBadRequest, "missing ?account=NAME: name one of the accounts in the config (" + namesHint(set.Config().Names()) + ")"
+		}
+		a, ok := set.Lookup(name)
+		if !ok {
+			return nil, nil, http.StatusBadRequest, fmt.Sprintf("unknown account %s: the config has %s", quoteShort(name), namesHint(set.Config().Names()))
+		}
+		return []*collector.Exporter{a.Exporter}, nil, 0, ""
+	}
+}
+
+// namesHint lists a few account names for an error message.
+func namesHint(names []string) string {
+	const show = 5
+	if len(names) > show {
+		return strings.Join(names[:show], ", ") + fmt.Sprintf(" and %d more", len(names)-show)
+	}
+	return strings.Join(names, ", ")
+}
+
+// quoteShort quotes a value from a request for a message: at most 64 bytes, escaped.
+func quoteShort(s string) string {
+	if len(s) > 64 {
+		return strconv.Quote(s[:64]) + "..."
+	}
+	return strconv.Quote(s)
+}
+
+// maxScrapeTimeout bounds the header's value: Prometheus's scrape timeout cannot exceed its
+// scrape interval, and an interval beyond 10 minutes is not a use Prometheus supports well.
+const maxScrapeTimeout = 10 * time.Minute
+
 // scrapeTimeout is the time a scrape may take: Prometheus's own timeout from the
 // X-Prometheus-Scrape-Timeout-Seconds header (def without it) minus offset, so that the answer
-// arrives before Prometheus gives up. An offset larger than the timeout is ignored.
+// arrives before Prometheus gives up. An offset larger than the timeout is ignored. A header
+// value that is not a positive finite number is ignored; a huge one is clamped, so that it
+// cannot overflow into a deadline in the past.
 func scrapeTimeout(r *http.Request, def, offset time.Duration) time.Duration {
 	timeout := def
 	if v := r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds"); v != "" {
 		if secs, err := strconv.ParseFloat(v, 64); err == nil && secs > 0 {
-			timeout = time.Duration(secs * float64(time.Second))
+			timeout = maxScrapeTimeout
+			if secs < maxScrapeTimeout.Seconds() {
+				timeout = time.Duration(secs * float64(time.Second))
+			}
 		}
 	}
 	if offset > 0 && offset < timeout {

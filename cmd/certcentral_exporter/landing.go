@@ -5,18 +5,28 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/common/version"
 
 	"github.com/certcentral-exporter/certcentral_exporter/collector"
+	"github.com/certcentral-exporter/certcentral_exporter/internal/accounts"
 )
 
 type landingConfig struct {
-	exporter      *collector.Exporter
+	set           *accounts.Set
 	telemetryPath string
-	baseURL       string
 	logger        *slog.Logger
+}
+
+// accountView is what the landing page shows of one account.
+type accountView struct {
+	Name, BaseURL, KeySource string
+	Labels                   string
+	Collectors               []collector.CollectorStatus
+	Failing                  int
 }
 
 // The landing page shows each collector's last result in words, so that someone opening it
@@ -38,6 +48,7 @@ var landingTemplate = template.Must(template.New("landing").Funcs(template.FuncM
 body { font-family: sans-serif; margin: 0; color: #222; }
 header { background: #0a4d8c; color: #fff; padding: 0.8em 1.5em; }
 header h1 { margin: 0; font-size: 1.4em; }
+h2 { font-size: 1.15em; margin: 1.2em 0 0.3em; }
 main { padding: 1em 1.5em; }
 table { border-collapse: collapse; margin: 1em 0; }
 th, td { border: 1px solid #ccc; padding: 0.4em 0.7em; text-align: left; vertical-align: top; }
@@ -52,7 +63,10 @@ code { background: #f4f4f4; padding: 0 0.2em; }
 <body>
 <header><h1>certcentral_exporter</h1><div>Prometheus exporter for DigiCert CertCentral{{with .Version}}, version {{.}}{{end}}</div></header>
 <main>
-<p><a href="{{.TelemetryPath}}">Metrics</a> · API: <code>{{.BaseURL}}</code></p>
+<p><a href="{{.TelemetryPath}}">Metrics</a> (every account) · <a href="/config">Configuration</a>{{if .Source}} from <code>{{.Source}}</code>{{end}} · {{len .Accounts}} account{{if ne (len .Accounts) 1}}s{{end}}</p>
+{{range .Accounts}}<section>
+<h2>Account {{.Name}}</h2>
+<p>API: <code>{{.BaseURL}}</code> · key from {{.KeySource}}{{with .Labels}} · labels {{.}}{{end}} · <a href="/probe?account={{.Name}}">this account's metrics</a></p>
 {{if .Failing}}<p class="fail">{{.Failing}} of {{len .Collectors}} collectors failing: see below.</p>{{end}}
 <table>
 <thead><tr><th>Collector</th><th>Endpoint</th><th>Last result</th><th>Duration</th><th>Requests</th><th>Last success</th><th>Problem and fix</th></tr></thead>
@@ -67,7 +81,8 @@ code { background: #f4f4f4; padding: 0 0.2em; }
 </tr>{{end}}
 </tbody>
 </table>
-<p>Collections start when Prometheus scrapes <a href="{{.TelemetryPath}}">{{.TelemetryPath}}</a>; this page does not call CertCentral.</p>
+</section>
+{{end}}<p>Collections start with the exporter and are refreshed when Prometheus scrapes <a href="{{.TelemetryPath}}">{{.TelemetryPath}}</a> or <code>/probe?account=NAME</code>; this page does not call CertCentral.</p>
 </main>
 </body>
 </html>
@@ -79,17 +94,26 @@ func newLandingPage(c landingConfig) http.Handler {
 			http.NotFound(w, r)
 			return
 		}
-		statuses := c.exporter.Status()
-		failing := 0
-		for _, s := range statuses {
-			if s.Collected && !s.Success {
-				failing++
+		cfg := c.set.Config()
+		var views []accountView
+		for _, a := range c.set.Accounts() {
+			v := accountView{Name: a.Config.Name, BaseURL: a.Client.BaseURL(), KeySource: a.KeyInfo.Source,
+				Collectors: a.Exporter.Status()}
+			var labels []string
+			for _, p := range a.Config.LabelPairs()[1:] {
+				labels = append(labels, p[0]+"="+strconv.Quote(p[1]))
 			}
+			v.Labels = strings.Join(labels, ", ")
+			for _, s := range v.Collectors {
+				if s.Collected && !s.Success {
+					v.Failing++
+				}
+			}
+			views = append(views, v)
 		}
 		var buf bytes.Buffer
 		err := landingTemplate.Execute(&buf, map[string]any{
-			"Version": version.Version, "TelemetryPath": c.telemetryPath, "BaseURL": c.baseURL,
-			"Collectors": statuses, "Failing": failing,
+			"Version": version.Version, "TelemetryPath": c.telemetryPath, "Source": cfg.Source, "Accounts": views,
 		})
 		if err != nil {
 			c.logger.Error("cannot render the landing page", "err", err)

@@ -108,8 +108,8 @@ func TestSecretsNeverShown(t *testing.T) {
 			}
 
 			body := scrape("healthy")
-			if !strings.Contains(body, "certcentral_up 1") {
-				t.Errorf("the healthy scrape does not show certcentral_up 1")
+			if !strings.Contains(body, `certcentral_up{account="default"} 1`) {
+				t.Errorf("the healthy scrape does not show certcentral_up{account=\"default\"} 1")
 			}
 			runCheck("healthy", 0)
 			for _, f := range secretFaults {

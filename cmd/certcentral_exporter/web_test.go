@@ -140,7 +140,7 @@ func TestWebConfigTLSAndBasicAuth(t *testing.T) {
 	}
 
 	code, body, err := get(httpsURL+"/metrics", user, password)
-	if err != nil || code != 200 || !strings.Contains(body, "certcentral_up 1") {
+	if err != nil || code != 200 || !strings.Contains(body, `certcentral_up{account="default"} 1`) {
 		t.Errorf("the right password over TLS: %d %v\n%.300s", code, err, body)
 	}
 	for _, tt := range []struct{ name, user, pass string }{
@@ -211,9 +211,16 @@ func TestMaxRequests(t *testing.T) {
 func TestLandingPageShowsFailures(t *testing.T) {
 	s := startWebStack(t, []string{"--fault=/finance/balance=status:403"}, nil)
 	s.exporter.WaitHTTP(t, s.exporterURL+"/-/healthy", 10*time.Second)
-	_, before := testbin.Get(t, s.exporterURL+"/")
-	if !strings.Contains(before, "not collected yet") {
-		t.Errorf("before any scrape the page should say the collectors have not run:\n%s", before)
+	// Collections start with the exporter, not at the first scrape: without any scrape the
+	// page comes to show the failing collector.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		_, before := testbin.Get(t, s.exporterURL+"/")
+		if strings.Contains(before, "FAILED: missing_permission") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("without a scrape, the collections did not run at start:\n%s", before)
+		}
 	}
 	if code, _ := testbin.Get(t, s.exporterURL+"/metrics"); code != 200 {
 		t.Fatalf("/metrics answered %d", code)

@@ -78,7 +78,7 @@ func TestDemoOverlayRunsWithTheBinaries(t *testing.T) {
 		t.Errorf("readiness probe %s: status %d", c.ReadinessProbe.HTTPGet.Path, code)
 	}
 	code, body := testbin.Get(t, "http://"+expAddr+"/metrics")
-	if code != 200 || !strings.Contains(body, "\ncertcentral_up 1\n") {
+	if code != 200 || !strings.Contains(body, "\ncertcentral_up{account=\"default\"} 1\n") {
 		t.Errorf("/metrics: status %d, certcentral_up 1 missing:\n%.2000s", code, body)
 	}
 	if _, stderr := expProc.Output(); strings.Contains(stderr+body, string(key)) {

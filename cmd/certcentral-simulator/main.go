@@ -40,6 +40,8 @@ type config struct {
 	rateLimit   bool
 	faults      []simulator.Fault
 	log         promslog.Config
+	// accountKeys are the keys of a fleet's accounts, by account name.
+	accountKeys map[string]string
 }
 
 // parseArgs reads flags and the key. It never returns the key in an error.
@@ -51,7 +53,7 @@ func parseArgs(args []string, getenv func(string) string, out io.Writer) (*confi
 	app.ErrorWriter(out)
 	var (
 		keyFile, restriction            string
-		faults                          []string
+		faults, accountKeyFiles         []string
 		usersSet, domainsSet, ordersSet bool
 		users, domains, orders          int
 	)
@@ -61,8 +63,11 @@ func parseArgs(args []string, getenv func(string) string, out io.Writer) (*confi
 		StringVar(&keyFile)
 	app.Flag("key-restriction", "Restriction of the accepted key: "+strings.Join(simulator.RestrictionNames(), ", ")+".").
 		Default("view-only").EnumVar(&restriction, simulator.RestrictionNames()...)
-	app.Flag("scenario", "Built-in scenario ("+strings.Join(simulator.ScenarioNames(), ", ")+") or path to a scenario YAML/JSON file.").
+	app.Flag("scenario", "Built-in scenario ("+strings.Join(simulator.ScenarioNames(), ", ")+"), built-in fleet of several accounts ("+
+		strings.Join(simulator.FleetNames(), ", ")+"), or path to a scenario or fleet YAML/JSON file.").
 		Default("demo").StringVar(&cfg.scenario)
+	app.Flag("account-key-file", "For a fleet: NAME=FILE, the file holding the key of the fleet's account NAME. Repeat for every account.").
+		StringsVar(&accountKeyFiles)
 	app.Flag("seed", "Seed for a generated dataset.").Default("1").Int64Var(&cfg.seed)
 	app.Flag("users", "Generate this many users instead of loading a scenario.").Default("100").IsSetByUser(&usersSet).IntVar(&users)
 	app.Flag("domains", "Generate this many domains instead of loading a scenario.").Default("500").IsSetByUser(&domainsSet).IntVar(&domains)
@@ -89,6 +94,21 @@ func parseArgs(args []string, getenv func(string) string, out io.Writer) (*confi
 	if users < 0 || domains < 0 || orders < 0 {
 		return nil, errors.New("--users, --domains and --orders must not be negative")
 	}
+	if simulator.IsFleet(cfg.scenario) {
+		cfg.accountKeys = map[string]string{}
+		for _, kv := range accountKeyFiles {
+			name, file, ok := strings.Cut(kv, "=")
+			if !ok || name == "" || file == "" {
+				return nil, fmt.Errorf("--account-key-file %q: want NAME=FILE", kv)
+			}
+			key, err := readKeyFile(file)
+			if err != nil {
+				return nil, fmt.Errorf("--account-key-file %s: %w", name, err)
+			}
+			cfg.accountKeys[name] = key
+		}
+		return cfg, nil
+	}
 	if keyFile != "" {
 		b, err := os.ReadFile(keyFile)
 		if err != nil {
@@ -105,6 +125,46 @@ func parseArgs(args []string, getenv func(string) string, out io.Writer) (*confi
 		}
 	}
 	return cfg, nil
+}
+
+func readKeyFile(file string) (string, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", err
+	}
+	key := strings.TrimSpace(string(b))
+	if key == "" {
+		return "", fmt.Errorf("%s is empty", file)
+	}
+	return key, nil
+}
+
+// newFleet builds a simulator of several accounts, each with its own key.
+func newFleet(cfg *config, logger *slog.Logger, now time.Time) (*simulator.Fleet, error) {
+	specs, err := simulator.LoadFleet(cfg.scenario, now)
+	if err != nil {
+		return nil, err
+	}
+	var accounts []simulator.FleetAccount
+	for _, sp := range specs {
+		key, ok := cfg.accountKeys[sp.Name]
+		if !ok {
+			return nil, fmt.Errorf("fleet account %s has no key: pass --account-key-file=%s=FILE", sp.Name, sp.Name)
+		}
+		delete(cfg.accountKeys, sp.Name)
+		accounts = append(accounts, simulator.FleetAccount{Name: sp.Name, Region: sp.Region, Server: simulator.New(simulator.Options{
+			Keys:      []simulator.Key{{Value: key, Restriction: cfg.restriction}},
+			Dataset:   sp.Dataset,
+			Latency:   cfg.latency,
+			RateLimit: simulator.RateLimit{Disabled: !cfg.rateLimit},
+			Faults:    cfg.faults,
+			Logger:    logger.With("account", sp.Name),
+		})})
+	}
+	for name := range cfg.accountKeys {
+		return nil, fmt.Errorf("--account-key-file names %s, which is not an account of the fleet", name)
+	}
+	return simulator.NewFleet(accounts)
 }
 
 // newServer builds the simulator and describes its dataset for the start-up log.
@@ -173,6 +233,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	}
 	cfg.log.Writer = out
 	logger := promslog.New(&cfg.log)
+	if cfg.accountKeys != nil {
+		fleet, err := newFleet(cfg, logger, time.Now())
+		if err != nil {
+			return err
+		}
+		ln, err := net.Listen("tcp", cfg.listen)
+		if err != nil {
+			return err
+		}
+		for _, a := range fleet.Accounts() {
+			ds := a.Server.Dataset()
+			logger.Info("simulated account", "account", a.Name, "region", a.Region,
+				"api", "http://"+ln.Addr().String()+simulator.RegionPrefix(a.Region)+"/services/v2",
+				"users", len(ds.Users), "domains", len(ds.Domains), "orders", len(ds.Orders))
+		}
+		logger.Info("CertCentral simulator listening", "address", ln.Addr().String(), "fleet", cfg.scenario,
+			"accounts", len(fleet.Accounts()), "key_restriction", cfg.restriction.String(), "rate_limit", cfg.rateLimit)
+		return serve(ctx, ln, fleet, logger)
+	}
 	srv, source, err := newServer(cfg, logger, time.Now())
 	if err != nil {
 		return err

@@ -110,6 +110,12 @@ func (s *Server) Faults() []Fault {
 	return slices.Clone(s.faults)
 }
 
+// acceptsKey says whether key is one of the server's keys.
+func (s *Server) acceptsKey(key string) bool {
+	_, ok := s.keys[key]
+	return ok
+}
+
 // Stats returns the counters since start or the last ResetStats.
 func (s *Server) Stats() Stats { return s.stats.snapshot() }
 

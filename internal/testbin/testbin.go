@@ -150,6 +150,9 @@ func (p *Proc) Stop() error {
 	return p.err
 }
 
+// Signal sends sig to the process (SIGHUP for a reload, say).
+func (p *Proc) Signal(sig os.Signal) error { return p.cmd.Process.Signal(sig) }
+
 // Exited reports whether the process has ended.
 func (p *Proc) Exited() bool {
 	select {

@@ -147,6 +147,13 @@ type fleetFile struct {
 		Name     string `yaml:"name"`
 		Region   string `yaml:"region"`
 		Scenario string `yaml:"scenario"`
+		// Generate makes a generated account (as --users/--domains/--orders) instead.
+		Generate *struct {
+			Seed    int64 `yaml:"seed"`
+			Users   int   `yaml:"users"`
+			Domains int   `yaml:"domains"`
+			Orders  int   `yaml:"orders"`
+		} `yaml:"generate"`
 	} `yaml:"accounts"`
 }
 
@@ -182,7 +189,8 @@ func IsFleet(nameOrPath string) bool {
 }
 
 // LoadFleet loads a built-in fleet by name or a fleet file: a list of accounts, each with a
-// name, a region and a scenario (a built-in name or a scenario file's path).
+// name, a region and a scenario (a built-in name or a scenario file's path) or generate:
+// {seed, users, domains, orders} for a generated account.
 func LoadFleet(nameOrPath string, now time.Time) ([]FleetSpec, error) {
 	var b []byte
 	var err error
@@ -203,11 +211,16 @@ func LoadFleet(nameOrPath string, now time.Time) ([]FleetSpec, error) {
 		if a.Region == "" {
 			a.Region = RegionUS
 		}
-		if a.Name == "" || a.Scenario == "" {
-			return nil, fmt.Errorf("fleet %s: account %d needs a name and a scenario", nameOrPath, i)
+		if a.Name == "" || (a.Scenario == "") == (a.Generate == nil) {
+			return nil, fmt.Errorf("fleet %s: account %d needs a name and either a scenario or generate", nameOrPath, i)
 		}
-		ds, err := Scenario(a.Scenario, now)
-		if err != nil {
+		var ds *Dataset
+		if g := a.Generate; g != nil {
+			if g.Users < 0 || g.Domains < 0 || g.Orders < 0 {
+				return nil, fmt.Errorf("fleet %s: account %s: negative sizes", nameOrPath, a.Name)
+			}
+			ds = Generate(g.Seed, Sizes{Users: g.Users, Domains: g.Domains, Orders: g.Orders}, now)
+		} else if ds, err = Scenario(a.Scenario, now); err != nil {
 			return nil, fmt.Errorf("fleet %s: account %s: %w", nameOrPath, a.Name, err)
 		}
 		out = append(out, FleetSpec{Name: a.Name, Region: a.Region, Dataset: ds})

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -115,6 +116,38 @@ func TestNewFleetRefusesBadAccounts(t *testing.T) {
 	} {
 		if _, err := NewFleet(accts); err == nil {
 			t.Errorf("accepted %+v", accts)
+		}
+	}
+}
+
+// TestLoadFleetFile: a fleet file mixes built-in scenarios and generated accounts.
+func TestLoadFleetFile(t *testing.T) {
+	path := t.TempDir() + "/fleet.yaml"
+	if err := os.WriteFile(path, []byte("accounts:\n  - name: a\n    scenario: healthy\n  - name: b\n    region: eu\n    generate: {seed: 7, users: 20, domains: 30, orders: 40}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if !IsFleet(path) || IsFleet("demo") || !IsFleet("demo-fleet") {
+		t.Error("IsFleet does not tell fleets from scenarios")
+	}
+	specs, err := LoadFleet(path, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(specs) != 2 || specs[0].Region != RegionUS || specs[1].Region != RegionEU || len(specs[1].Dataset.Users) != 20 || len(specs[1].Dataset.Orders) != 40 {
+		t.Errorf("%+v", specs)
+	}
+	for _, bad := range []string{
+		"accounts:\n  - name: a\n",
+		"accounts:\n  - name: a\n    scenario: demo\n    generate: {users: 1}\n",
+		"accounts:\n  - name: a\n    scenario: nope-no-such\n",
+		"accounts: []\n",
+		"accounts:\n  - name: a\n    scenario: demo\n    colour: red\n",
+	} {
+		if err := os.WriteFile(path, []byte(bad), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := LoadFleet(path, testNow); err == nil {
+			t.Errorf("accepted %q", bad)
 		}
 	}
 }

@@ -435,3 +435,25 @@ func headerLen(b []byte) int {
 	}
 	return n
 }
+
+// Cached returns what a scrape would serve now (the data of servable results, the health and
+// derived metrics) without starting or waiting for any collection: for pages that must never
+// call CertCentral.
+func (e *Exporter) Cached() []*dto.MetricFamily {
+	snaps := make([]snapshot, len(e.states))
+	for i, st := range e.states {
+		st.mu.Lock()
+		snaps[i] = snapshot{last: st.last, good: st.good}
+		st.mu.Unlock()
+	}
+	now := e.now()
+	health, err := e.healthFamilies(snaps, now)
+	if err != nil {
+		e.log.Debug("health metrics for the status page", "err", err)
+	}
+	groups := [][]*dto.MetricFamily{health}
+	for _, r := range e.servable(snaps, now) {
+		groups = append(groups, r.families)
+	}
+	return mergeFamilies(groups...)
+}

@@ -27,6 +27,7 @@ type accountView struct {
 	Labels                   string
 	Collectors               []collector.CollectorStatus
 	Failing                  int
+	Glance                   glance
 }
 
 // The landing page shows each collector's last result in words, so that someone opening it
@@ -39,7 +40,7 @@ var landingTemplate = template.Must(template.New("landing").Funcs(template.FuncM
 		return time.Since(t).Round(time.Second).String() + " ago"
 	},
 	"dur": func(d time.Duration) string { return d.Round(time.Millisecond).String() },
-}).Parse(`<!DOCTYPE html>
+}).Parse(`{{define "rows"}}{{if .}}<ul class="rows">{{range .}}<li{{if .Urgent}} class="urgent"{{end}}>{{.Name}}: {{.Detail}}</li>{{end}}</ul>{{else}}<p>none</p>{{end}}{{end}}<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -57,6 +58,14 @@ th { background: #f2f2f2; }
 .fail { color: #b3261e; font-weight: bold; }
 .pending { color: #8a6d00; font-weight: bold; }
 .advice { color: #444; font-size: 0.9em; }
+.glance { border: 1px solid #ccc; padding: 0.2em 1em 0.6em; margin: 0.6em 0; background: #fafafa; }
+.glance h3 { font-size: 1em; margin: 0.8em 0 0.3em; }
+.checklist { list-style: none; padding-left: 0.2em; margin: 0; }
+.checklist li { margin: 0.2em 0; }
+.cols { display: flex; flex-wrap: wrap; gap: 2em; }
+.cols > div { min-width: 18em; flex: 1; }
+.rows { margin: 0; padding-left: 1.1em; }
+.urgent { color: #b3261e; }
 code { background: #f4f4f4; padding: 0 0.2em; }
 </style>
 </head>
@@ -67,6 +76,15 @@ code { background: #f4f4f4; padding: 0 0.2em; }
 {{range .Accounts}}<section>
 <h2>Account {{.Name}}</h2>
 <p>API: <code>{{.BaseURL}}</code> · key from {{.KeySource}}{{with .Labels}} · labels {{.}}{{end}} · <a href="/probe?account={{.Name}}">this account's metrics</a></p>
+{{with .Glance}}{{if .HasData}}<div class="glance">
+<h3>Can this account order and renew now?</h3>
+<ul class="checklist">{{range .Checklist}}<li>{{if .OK}}<span class="ok">&#10004;</span>{{else}}<span class="fail">&#10008;</span>{{end}} {{.What}}{{if and (not .OK) .Fix}}<div class="advice">{{.Fix}}</div>{{end}}</li>{{end}}</ul>
+<div class="cols">
+<div><h3>Privileged users, riskiest first</h3>{{template "rows" .Users}}</div>
+<div><h3>Domains to act on</h3>{{template "rows" .Domains}}</div>
+<div><h3>Certificates expiring first</h3>{{template "rows" .Certs}}</div>
+</div>
+</div>{{else}}<p class="pending">No account data yet: the first collection is running or failing (see below).</p>{{end}}{{end}}
 {{if .Failing}}<p class="fail">{{.Failing}} of {{len .Collectors}} collectors failing: see below.</p>{{end}}
 <table>
 <thead><tr><th>Collector</th><th>Endpoint</th><th>Last result</th><th>Duration</th><th>Requests</th><th>Last success</th><th>Problem and fix</th></tr></thead>
@@ -98,7 +116,7 @@ func newLandingPage(c landingConfig) http.Handler {
 		var views []accountView
 		for _, a := range c.set.Accounts() {
 			v := accountView{Name: a.Config.Name, BaseURL: a.Client.BaseURL(), KeySource: a.KeyInfo.Source,
-				Collectors: a.Exporter.Status()}
+				Collectors: a.Exporter.Status(), Glance: buildGlance(a.Exporter.Cached(), time.Now())}
 			var labels []string
 			for _, p := range a.Config.LabelPairs()[1:] {
 				labels = append(labels, p[0]+"="+strconv.Quote(p[1]))

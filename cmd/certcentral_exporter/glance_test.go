@@ -1,0 +1,109 @@
+package main
+
+import (
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/certcentral-exporter/certcentral_exporter/config"
+	"github.com/certcentral-exporter/certcentral_exporter/internal/accounts"
+	"github.com/certcentral-exporter/certcentral_exporter/internal/simulator"
+)
+
+// landingFor serves the landing page of one account against an in-process simulator, once
+// every collector has finished its first collection.
+func landingFor(t *testing.T, ds *simulator.Dataset, faults ...string) string {
+	t.Helper()
+	fs, err := simulator.ParseFaults(faults)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim := httptest.NewServer(simulator.New(simulator.Options{Keys: []simulator.Key{{Value: knownKey, Restriction: simulator.RestrictionViewOnly}},
+		Dataset: ds, RateLimit: simulator.RateLimit{Disabled: true}, Faults: fs}))
+	t.Cleanup(sim.Close)
+	settings := config.DefaultSettings()
+	settings.URL = sim.URL + "/services/v2"
+	set := accounts.New(accounts.Options{Getenv: func(string) string { return knownKey }})
+	t.Cleanup(set.Close)
+	if _, err := set.Apply(&config.Config{Accounts: []config.Account{{Name: "demo", KeyEnv: "K", Settings: settings}}}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		done := true
+		for _, s := range set.Accounts()[0].Exporter.Status() {
+			done = done && s.Collected
+		}
+		if done {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the first collections did not finish")
+		}
+	}
+	rec := httptest.NewRecorder()
+	newLandingPage(landingConfig{set: set, telemetryPath: "/metrics", logger: slog.New(slog.DiscardHandler)}).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if rec.Code != 200 {
+		t.Fatalf("landing page: %d", rec.Code)
+	}
+	return rec.Body.String()
+}
+
+// TestLandingGlanceShowsTheDemoProblems: without Grafana, the landing page names the demo
+// account's problems: the readiness checklist with its failing items, the inactive and
+// never-signed-in Administrators, pending and lapsed DCV, the certificates expiring first and
+// the negative funds. A user name with markup is shown as text.
+func TestLandingGlanceShowsTheDemoProblems(t *testing.T) {
+	ds, err := simulator.Scenario("demo", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds.Users = append(ds.Users, simulator.User{ID: 2799999, Username: `<script>alert("x")</script>`, Email: "x@example.com",
+		FirstName: "X", LastName: "Y", Status: "active", Type: "standard", RoleIDs: []int{1}})
+	page := landingFor(t, ds)
+	for _, want := range []string{
+		"Can this account order and renew now?",
+		`<span class="fail">&#10008;</span> 5 domains validated, 1 pending DCV, 1 with DCV expired`,
+		"complete domain control validation",
+		`<span class="ok">&#10004;</span> 7 products can be ordered`,
+		`<span class="fail">&#10008;</span> funds: -130.00 USD available for new orders`,
+		`ghost.admin@example.com (Administrator): never signed in`,
+		`sleepy.admin@example.com (Administrator): last signed in 120 days ago`,
+		`&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; (Administrator): never signed in`,
+		`legacy.example.com: DCV expired: redo it`,
+		`new.example.com: DCV pending: never completed`,
+		`portal.example.net: OV DCV lapses in 4 days`,
+		`vpn.example.com (ssl_plus, order`,
+		`expired 3 days ago`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the landing page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, `<script>alert`) {
+		t.Error("a user name was rendered as markup")
+	}
+}
+
+// TestLandingGlanceOnAFailingAccount: when collectors fail, the checklist says which data is
+// missing instead of showing green.
+func TestLandingGlanceOnAFailingAccount(t *testing.T) {
+	ds, err := simulator.Scenario("healthy", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := landingFor(t, ds, "/domain=status:403", "/finance/balance=status:500")
+	for _, want := range []string{
+		"no fresh domains data: the collector fails with missing_permission",
+		"no fresh balance data: the collector fails with server_error",
+		`<span class="ok">&#10004;</span> 7 products can be ordered`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the landing page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "domains validated") {
+		t.Error("the checklist shows domain data although the domains collector failed")
+	}
+}

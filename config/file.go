@@ -339,7 +339,9 @@ func collectorNames() []string {
 // suggestion points at the right spelling of a field that differs only in its separators
 // (the commonest slip when flag names become YAML keys) or by a typo of two letters.
 func suggestion(key string, inAccount bool) string {
-	norm := func(s string) string { return strings.NewReplacer("_", "", "-", "", ".", "").Replace(strings.ToLower(s)) }
+	norm := func(s string) string {
+		return strings.NewReplacer("_", "", "-", "", ".", "").Replace(strings.ToLower(s))
+	}
 	known := []string{keyRegion, keyURL, keyCollectors, keyLabels}
 	if inAccount {
 		known = append(known, keyName, keyAPIKeyFile, keyAPIKeyEnv)

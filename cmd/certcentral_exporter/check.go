@@ -64,7 +64,10 @@ type checkReport struct {
 	KeySource  string           `json:"key_source,omitempty"`
 	KeyWarning string           `json:"key_warning,omitempty"`
 	Error      string           `json:"error,omitempty"` // set-up failure; nothing was sent
-	User       *checkUser       `json:"user,omitempty"`
+	// Stopped says why the collectors' endpoints were not asked: /user/me failed in a way
+	// every request would.
+	Stopped string     `json:"stopped,omitempty"`
+	User    *checkUser `json:"user,omitempty"`
 	Collectors []checkCollector `json:"collectors"`
 }
 
@@ -171,9 +174,12 @@ func runCheck(ac config.Account, rep *checkReport) int {
 		rep.User.checkProblem = problemFor(ac.URL, collector.Definition{Endpoint: "/user/me",
 			Permission: "reading /user/me needs any valid key"}, meErr, nil)
 	}
-	// A rejected key or a rate limit holds for every endpoint: asking again would only spend
-	// more of the key's budget.
-	shortCircuit := certcentral.KindOf(meErr) == certcentral.KindInvalidKey || certcentral.KindOf(meErr) == certcentral.KindRateLimited
+	// A rejected key or a rate limit holds for every endpoint, and so does an unreachable host
+	// or a wrong path: asking again would only spend more of the key's budget, or wait again.
+	doomed := doomsEveryRequest(meErr)
+	if doomed {
+		rep.Stopped = "every request would fail as GET /user/me did (" + string(certcentral.KindOf(meErr)) + "): nothing else was sent"
+	}
 
 	rep.Collectors = make([]checkCollector, len(ac.Collectors))
 	var wg sync.WaitGroup
@@ -181,7 +187,7 @@ func runCheck(ac config.Account, rep *checkReport) int {
 		def, _ := collector.Lookup(name)
 		rep.Collectors[i] = checkCollector{Name: name, Endpoint: def.Endpoint}
 		cc := &rep.Collectors[i]
-		if shortCircuit {
+		if doomed {
 			cc.Skipped = true
 			cc.checkProblem = problemFor(ac.URL, def, meErr, owner)
 			cc.Error = "not sent: GET /user/me already failed with " + string(certcentral.KindOf(meErr))
@@ -208,10 +214,32 @@ func runCheck(ac config.Account, rep *checkReport) int {
 	for _, c := range rep.Collectors {
 		rep.OK = rep.OK && c.OK
 	}
-	if !rep.OK {
-		return checkFailed
+	switch {
+	case rep.OK:
+		return checkOK
+	case doomed && !answered(meErr):
+		return checkSetupErr // nothing answered: the URL or the network, not a collector
 	}
-	return checkOK
+	return checkFailed
+}
+
+// doomsEveryRequest says whether a failure of GET /user/me means every other request would
+// fail the same way: the key is rejected or rate limited, or CertCentral cannot be reached
+// or is not at that URL.
+func doomsEveryRequest(err error) bool {
+	switch certcentral.KindOf(err) {
+	case certcentral.KindInvalidKey, certcentral.KindRateLimited, certcentral.KindConnection, certcentral.KindTLS,
+		certcentral.KindTimeout, certcentral.KindNotFound, certcentral.KindInvalidResponse:
+		return true
+	}
+	return false
+}
+
+// answered says whether CertCentral itself answered (and judged the key), as opposed to no
+// answer or one from something that is not CertCentral.
+func answered(err error) bool {
+	k := certcentral.KindOf(err)
+	return k == certcentral.KindInvalidKey || k == certcentral.KindRateLimited
 }
 
 // probeQuery adds the parameters the collector itself would send and that change the answer.
@@ -293,10 +321,11 @@ func permissionAdvice(def collector.Definition, owner *certcentral.User) string 
 	}
 	who := fmt.Sprintf("the key's user %s (role %s)", owner.Username, orNone(strings.Join(names, ", ")))
 	if !hasRole {
-		return fmt.Sprintf("%s cannot read %s: the linked user needs the %s role; give it to that user in CertCentral, or %s",
-			who, def.Endpoint, need.words, restrictionFix)
+		return fmt.Sprintf("%s lacks the role: the linked user needs the %s role; give it to that user in CertCentral, or %s",
+			who, need.words, restrictionFix)
 	}
-	return fmt.Sprintf("%s may read %s, so the key's restriction is too narrow: %s", who, def.Endpoint, restrictionFix)
+	// The same words for every endpoint the restriction blocks, so that check gives this fix once.
+	return fmt.Sprintf("%s may read what failed, so the key's restriction is too narrow: %s", who, restrictionFix)
 }
 
 func orNone(s string) string {
@@ -353,6 +382,16 @@ func writeCheckText(w io.Writer, rep *checkReport) error {
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
+	// Each distinct fix is written once, after the lines that need it, numbered.
+	var fixes []string
+	fixRef := func(p checkProblem) string {
+		i := slices.Index(fixes, p.Advice)
+		if i < 0 {
+			fixes = append(fixes, p.Advice)
+			i = len(fixes) - 1
+		}
+		return fmt.Sprintf(" [fix %d]", i+1)
+	}
 	if u := rep.User; u != nil {
 		if u.OK {
 			who := u.Username
@@ -361,25 +400,38 @@ func writeCheckText(w io.Writer, rep *checkReport) error {
 			}
 			line("key user", "OK", fmt.Sprintf("%s, user id %d, role %s", who, u.ID, orNone(strings.Join(u.Roles, ", "))))
 		} else {
-			line("key user", "FAIL", problemText(u.checkProblem))
+			line("key user", "FAIL", problemText(u.checkProblem)+fixRef(u.checkProblem))
 		}
 	}
 	failed := 0
 	for _, c := range rep.Collectors {
-		if c.OK {
+		switch {
+		case c.OK:
 			text := "GET " + c.Endpoint
 			if c.Total != nil {
 				text += fmt.Sprintf(": %d in total", *c.Total)
 			}
 			line(c.Name, "OK", text)
-			continue
+		case c.Skipped:
+			failed++
+			line(c.Name, "SKIP", "not checked")
+		default:
+			failed++
+			line(c.Name, "FAIL", problemText(c.checkProblem)+fixRef(c.checkProblem))
 		}
-		failed++
-		line(c.Name, "FAIL", problemText(c.checkProblem))
 	}
-	if failed == 0 {
+	if rep.Stopped != "" {
+		line("stopped", "", rep.Stopped)
+	}
+	for i, f := range fixes {
+		line(fmt.Sprintf("fix %d", i+1), "", f)
+	}
+	switch {
+	case failed == 0:
 		line("result", "OK", fmt.Sprintf("all %d enabled collectors can read", len(rep.Collectors)))
-	} else {
+	case rep.Stopped != "":
+		line("result", "FAIL", "no collector was checked: fix the problem above and run check again")
+	default:
 		line("result", "FAIL", fmt.Sprintf("%d of %d enabled collectors cannot read: fix the problems above and run check again", failed, len(rep.Collectors)))
 	}
 	_, err := io.WriteString(w, b.String())
@@ -387,5 +439,5 @@ func writeCheckText(w io.Writer, rep *checkReport) error {
 }
 
 func problemText(p checkProblem) string {
-	return fmt.Sprintf("%s: %s | fix: %s", p.Reason, p.Error, p.Advice)
+	return fmt.Sprintf("%s: %s", p.Reason, p.Error)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -104,12 +105,14 @@ func TestCheck(t *testing.T) {
 		// advice holds text the failing collectors' lines must contain, by collector.
 		advice map[string]string
 		user   string // text the "key user" line must contain
+		fixes  int    // distinct fix lines, when more than one problem shares them
 	}{
 		{name: "healthy", user: "ada.admin@example.com (Ada Admin), user id 2700001, role Administrator"},
 		{
 			name: "orders-only key", tweak: restricted(simulator.RestrictionOrders),
 			want:   map[string]string{"users": "missing_permission", "domains": "missing_permission", "balance": "missing_permission"},
 			advice: map[string]string{"users": "restriction is too narrow: create a key with the View Only restriction, linked to an Administrator or a service user (an API-only user)"},
+			fixes:  1,
 		},
 		{
 			name: "user-management key", tweak: restricted(simulator.RestrictionUserManagement),
@@ -121,17 +124,19 @@ func TestCheck(t *testing.T) {
 			tweak: linkKeyTo("sara.standard@example.com"),
 			want:  map[string]string{"balance": "missing_permission", "users": "missing_permission", "domains": "missing_permission"},
 			advice: map[string]string{
-				"balance": "(role Standard User) cannot read /finance/balance: the linked user needs the Administrator, Manager or Finance Manager role",
+				"balance": "(role Standard User) lacks the role: the linked user needs the Administrator, Manager or Finance Manager role",
 				"users":   "needs the Administrator or Manager role",
 			},
+			fixes: 2, // users and domains need the same role, the balance another
 			user: "sara.standard@example.com",
 		},
 		{
 			name:   "wrong key",
 			key:    "NotTheKey-0000",
-			want:   map[string]string{"account": "invalid_key", "balance": "invalid_key", "domains": "invalid_key", "orders": "invalid_key", "products": "invalid_key", "users": "invalid_key"},
-			advice: map[string]string{"users": "copy it again in full with no extra spaces, and check that it is still active under Automation > API Keys; a key only works in its account's region"},
+			want:   map[string]string{"account": skipped, "balance": skipped, "domains": skipped, "orders": skipped, "products": skipped, "users": skipped},
+			advice: map[string]string{"key user": "copy it again in full with no extra spaces, and check that it is still active under Automation > API Keys; a key only works in its account's region"},
 			user:   "invalid_key",
+			fixes:  1,
 		},
 		{
 			name: "rate limited",
@@ -139,8 +144,9 @@ func TestCheck(t *testing.T) {
 				o.RateLimit = simulator.RateLimit{Windows: []simulator.Window{{Limit: 1, Per: time.Hour}}}
 			},
 			setup:  func(t *testing.T, c *checkSim) { spendRequest(t, c.url) },
-			want:   map[string]string{"account": "rate_limited", "balance": "rate_limited", "domains": "rate_limited", "orders": "rate_limited", "products": "rate_limited", "users": "rate_limited"},
-			advice: map[string]string{"orders": "wait, and do not share this key with other exporters or scripts"},
+			want:   map[string]string{"account": skipped, "balance": skipped, "domains": skipped, "orders": skipped, "products": skipped, "users": skipped},
+			advice: map[string]string{"key user": "wait, and do not share this key with other exporters or scripts"},
+			fixes:  1,
 			user:   "rate_limited",
 		},
 		{name: "server error", faults: []string{"/domain=status:503"}, want: map[string]string{"domains": "server_error"}, advice: map[string]string{"domains": "it usually passes"}},
@@ -192,13 +198,22 @@ func TestCheck(t *testing.T) {
 				switch {
 				case !failing && !strings.Contains(line, " OK "):
 					t.Errorf("%s should be ok: %s", name, line)
-				case failing && !strings.Contains(line, " FAIL "+reason+": "):
+				case reason == skipped && !strings.Contains(line, " SKIP not checked"):
+					t.Errorf("%s should not be checked: %s", name, line)
+				case failing && reason != skipped && !strings.Contains(line, " FAIL "+reason+": "):
 					t.Errorf("%s should fail with %s: %s", name, reason, line)
-				case failing && !strings.Contains(line, "| fix: "):
+				case failing && reason != skipped && fixOf(out, line) == "":
 					t.Errorf("%s gives no advice: %s", name, line)
 				}
-				if a, ok := tt.advice[name]; ok && !strings.Contains(line, a) {
-					t.Errorf("%s line lacks the advice %q:\n%s", name, a, line)
+			}
+			for name, a := range tt.advice { // in the line's error or in the fix it refers to
+				if line := checkLine(t, out, name); !strings.Contains(line+" "+fixOf(out, line), a) {
+					t.Errorf("%s: neither the line nor its fix says %q:\n%s", name, a, out)
+				}
+			}
+			if want := max(tt.fixes, min(len(tt.want), 1)); tt.fixes > 0 || len(tt.want) <= 1 {
+				if got := strings.Count(out, "\nfix "); got != want {
+					t.Errorf("%d fix lines, want %d:\n%s", got, want, out)
 				}
 			}
 			if tt.user != "" {
@@ -211,6 +226,24 @@ func TestCheck(t *testing.T) {
 			}
 		})
 	}
+}
+
+// skipped in TestCheck's want: the collector was not checked because /user/me showed that
+// every request would fail.
+const skipped = "skipped"
+
+// fixOf returns the text of the fix a report line refers to with "[fix N]".
+func fixOf(report, line string) string {
+	m := regexp.MustCompile(`\[fix (\d+)\]$`).FindStringSubmatch(line)
+	if m == nil {
+		return ""
+	}
+	for _, l := range strings.Split(report, "\n") {
+		if rest, ok := strings.CutPrefix(l, "fix "+m[1]+" "); ok {
+			return rest
+		}
+	}
+	return ""
 }
 
 // spendRequest uses up a key whose budget is one request, so that check meets a 429 at once.
@@ -256,14 +289,19 @@ func TestCheckConnectionFailures(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			code, out := runCheckCmd(t, "text", "--certcentral.url="+tt.url, "--certcentral.api-key-file="+keyFile)
-			if code != 1 {
-				t.Errorf("exit %d, want 1", code)
+			if code != 2 {
+				t.Errorf("exit %d, want 2: nothing could be checked", code)
 			}
-			for _, label := range append([]string{"key user"}, allCollectors...) {
-				line := checkLine(t, out, label)
-				if !strings.Contains(line, " FAIL "+tt.reason+": ") || !strings.Contains(line, tt.advice) {
-					t.Errorf("want %s with advice %q: %s", tt.reason, tt.advice, line)
+			if line := checkLine(t, out, "key user"); !strings.Contains(line, " FAIL "+tt.reason+": ") || !strings.Contains(fixOf(out, line), tt.advice) {
+				t.Errorf("want %s with advice %q: %s\n%s", tt.reason, tt.advice, line, out)
+			}
+			for _, label := range allCollectors {
+				if line := checkLine(t, out, label); !strings.Contains(line, " SKIP not checked") {
+					t.Errorf("%s was checked after the host could not be reached: %s", label, line)
 				}
+			}
+			if !strings.Contains(checkLine(t, out, "stopped"), "every request would fail as GET /user/me did ("+tt.reason+"): nothing else was sent") {
+				t.Errorf("no stop line:\n%s", out)
 			}
 		})
 	}

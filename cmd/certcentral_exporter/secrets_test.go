@@ -43,18 +43,23 @@ func keyUses(t *testing.T, key string) []keyUse {
 }
 
 // secretFaults are every simulator fault kind, each on every endpoint unless it is costly.
-var secretFaults = []struct{ fault, reason string }{
-	{"*=status:503", "server_error"},
-	{"*=status:429", "rate_limited"},
-	{"*=status:403", "missing_permission"},
-	{"*=latency:3s", "timeout"},
-	{"*=hang", "timeout"},
-	{"*=truncated", "decode_error"},
-	{"*=malformed", "decode_error"},
-	{"*=html", "server_error"},
-	{"*=html:401", "invalid_response"},
-	{"/domain=oversized:40MB", "response_too_large"},
-	{"*=reset", "connection"},
+// checkExit is what check exits with under the fault: 1 when collectors could not read, 2 when
+// GET /user/me showed that nothing could be checked (no answer, or not CertCentral's).
+var secretFaults = []struct {
+	fault, reason string
+	checkExit     int
+}{
+	{"*=status:503", "server_error", 1},
+	{"*=status:429", "rate_limited", 1},
+	{"*=status:403", "missing_permission", 1},
+	{"*=latency:3s", "timeout", 2},
+	{"*=hang", "timeout", 2},
+	{"*=truncated", "decode_error", 1},
+	{"*=malformed", "decode_error", 1},
+	{"*=html", "server_error", 1},
+	{"*=html:401", "invalid_response", 2},
+	{"/domain=oversized:40MB", "response_too_large", 1},
+	{"*=reset", "connection", 2},
 }
 
 // TestSecretsNeverShown runs every command (serve, check in both formats, --help, --version)
@@ -118,7 +123,7 @@ func TestSecretsNeverShown(t *testing.T) {
 				if !strings.Contains(body, fmt.Sprintf(`reason=%q} 1`, f.reason)) {
 					t.Errorf("fault %s: no collector failing with %s:\n%s", f.fault, f.reason, testbin.Lines(body, "certcentral_collector_error"))
 				}
-				runCheck(f.fault, 1)
+				runCheck(f.fault, f.checkExit)
 			}
 			putFaults(t, simURL)
 			_ = exp.Stop()
@@ -269,7 +274,7 @@ func TestKeyFilePermissionWarning(t *testing.T) {
 		t.Error("the warning shows the key")
 	}
 	code, stdout, _ := testbin.Run(t, 10*time.Second, exporter, []string{"check", "--certcentral.url=http://127.0.0.1:1/services/v2", "--certcentral.api-key-file=" + keyFile})
-	if code != 1 || !strings.Contains(stdout, "key        WARN the API key file") {
+	if code != 2 || !strings.Contains(stdout, "key        WARN the API key file") {
 		t.Errorf("check (exit %d) does not warn about the key file:\n%s", code, stdout)
 	}
 }

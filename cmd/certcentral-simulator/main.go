@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/common/promslog"
 	promslogflag "github.com/prometheus/common/promslog/flag"
 
+	"github.com/certcentral-exporter/certcentral_exporter/internal/listenaddr"
 	"github.com/certcentral-exporter/certcentral_exporter/internal/simulator"
 )
 
@@ -30,6 +31,7 @@ const keyEnv = "CERTCENTRAL_SIMULATOR_API_KEY"
 
 type config struct {
 	listen      string
+	listenFile  string
 	key         string
 	restriction simulator.Restriction
 	scenario    string
@@ -57,6 +59,8 @@ func parseArgs(args []string, getenv func(string) string, out io.Writer) (*confi
 	)
 	app.Flag("web.listen-address", "Address to listen on (loopback by default: the control API has no authentication).").
 		Default("127.0.0.1:10028").StringVar(&cfg.listen)
+	app.Flag("web.listen-address-file", "Once listening, write the bound address to this file (replaced atomically): with --web.listen-address=127.0.0.1:0 the caller learns the port the kernel picked.").
+		StringVar(&cfg.listenFile)
 	app.Flag("api-key-file", "File holding the accepted API key (surrounding whitespace is trimmed). Without it the key is read from $"+keyEnv+".").
 		StringVar(&keyFile)
 	app.Flag("key-restriction", "Restriction of the accepted key: "+strings.Join(simulator.RestrictionNames(), ", ")+".").
@@ -180,6 +184,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		return err
+	}
+	if cfg.listenFile != "" {
+		if err := listenaddr.Write(cfg.listenFile, ln.Addr().String()); err != nil {
+			ln.Close()
+			return err
+		}
 	}
 	ds := srv.Dataset()
 	// One line with what is served; never the key.

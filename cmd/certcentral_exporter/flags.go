@@ -34,6 +34,7 @@ type settings struct {
 	defaultScrapeTimeout model.Duration
 	maxRequests          int
 	web                  *web.FlagConfig
+	listenAddressFile    *string
 	log                  promslog.Config
 
 	enabled     map[string]*bool
@@ -112,6 +113,7 @@ func addFlags(app *kingpin.Application) *settings {
 	app.Flag("web.max-requests", "Most /metrics requests served at once; more get 503 (0 = no limit).").
 		Default("40").IntVar(&s.maxRequests)
 	s.web = kingpinflag.AddFlags(app, ":10027")
+	s.listenAddressFile = addListenAddressFileFlag(app)
 	promslogflag.AddFlags(app, &s.log)
 	return s
 }

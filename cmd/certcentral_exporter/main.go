@@ -145,6 +145,7 @@ func serve(s *settings, logger *slog.Logger) int {
 	}))
 
 	server := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	reportListenAddresses(server, *s.listenAddressFile, logger)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)

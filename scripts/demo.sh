@@ -58,7 +58,10 @@ echo "Exporter metrics:                       http://$EXPORTER_ADDR/metrics"
 echo "Logs: $dir/simulator.log $dir/exporter.log"
 echo
 echo "A first scrape, certcentral_* lines only:"
-curl -fsS "http://$EXPORTER_ADDR/metrics" | grep '^certcentral_' | head -n 40
+# No `| head` here: with pipefail, head closing the pipe early killed curl or grep with SIGPIPE,
+# which ended the script and stopped both processes right after the URLs were printed.
+metrics=$(curl -fsS "http://$EXPORTER_ADDR/metrics")
+awk '/^certcentral_/ && n++ < 40' <<<"$metrics"
 echo "..."
 echo
 echo "Both are running; press Ctrl-C to stop them."

@@ -63,7 +63,7 @@ extract_root() { # extract_root IMAGE DIR: a copy of the image's root file syste
   "${BUILDAH[@]}" umount "$c" >/dev/null
 }
 
-# free_port, wait_http
+# listen_port, wait_http
 . scripts/lib.sh
 
 # Runs a command chrooted into root DIR as nobody with an empty environment: nothing from the
@@ -128,16 +128,20 @@ for r in "$root" "$simroot"; do
   (umask 077 && printf '%s\n' "$key" >"$r/run/api-key")
   chown 65534:65534 "$r/run/api-key"
 done
-sim_port=$(free_port)
-exp_port=$(free_port)
-in_root "$simroot" /bin/certcentral-simulator --web.listen-address="127.0.0.1:$sim_port" \
+# Each listens on port 0; listen_port reads back the port the kernel gave it (in_root's $! is
+# the server's own PID).
+in_root "$simroot" /bin/certcentral-simulator --web.listen-address=127.0.0.1:0 \
   --api-key-file=/run/api-key --scenario=demo >"$work/simulator.log" 2>&1 &
 pids+=($!)
-in_root "$root" /bin/certcentral_exporter --web.listen-address="127.0.0.1:$exp_port" \
-  --certcentral.url="http://127.0.0.1:$sim_port/services/v2" --certcentral.api-key-file=/run/api-key \
-  >"$work/exporter.log" 2>&1 &
-pids+=($!)
-if wait_http "http://127.0.0.1:$sim_port/_sim/stats" && wait_http "http://127.0.0.1:$exp_port/-/ready"; then
+exp_port=""
+if sim_port=$(listen_port "$!"); then
+  in_root "$root" /bin/certcentral_exporter --web.listen-address=127.0.0.1:0 \
+    --certcentral.url="http://127.0.0.1:$sim_port/services/v2" --certcentral.api-key-file=/run/api-key \
+    >"$work/exporter.log" 2>&1 &
+  pids+=($!)
+  exp_port=$(listen_port "$!") || exp_port=""
+fi
+if [ -n "$exp_port" ] && wait_http "http://127.0.0.1:$sim_port/_sim/stats" && wait_http "http://127.0.0.1:$exp_port/-/ready"; then
   metrics=$(curl -fsS "http://127.0.0.1:$exp_port/metrics" || true)
   for want in '^certcentral_up\{account="default"\} 1$' '^certcentral_collector_success\{account="default",collector="orders"\} 1$' \
     '^certcentral_certificate_expiry_timestamp_seconds\{' "^certcentral_exporter_build_info\\{.*version=\"$VERSION\""; do
@@ -146,7 +150,7 @@ if wait_http "http://127.0.0.1:$sim_port/_sim/stats" && wait_http "http://127.0.
   if grep -qF "$key" <<<"$metrics$(cat "$work/exporter.log")"; then fail "the API key appears in /metrics or the log"; fi
 else
   fail "the chrooted simulator or exporter did not start"
-  cat "$work/simulator.log" "$work/exporter.log" >&2
+  cat "$work/simulator.log" "$work/exporter.log" 2>/dev/null >&2
 fi
 
 if [ "$failures" -gt 0 ]; then

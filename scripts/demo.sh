@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Starts the CertCentral simulator with the demo account and the exporter against it, both on
 # loopback, prints where to look, and stops both on Ctrl-C. No DigiCert account needed.
+# SIM_ADDR and EXPORTER_ADDR (default 127.0.0.1:10028 and 127.0.0.1:10027) may use port 0; the
+# URLs printed are those of the ports the processes really listen on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,24 +24,33 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+. scripts/lib.sh # listen_port
+
+# url_host ADDR: the host to put in a URL for a listen address (its own host, or loopback when
+# it listens on every interface).
+url_host() {
+  case ${1%:*} in "" | 0.0.0.0 | "[::]") echo 127.0.0.1 ;; *) echo "${1%:*}" ;; esac
+}
+# started NAME LOG ADDR: prints the address process $! really listens on (read back from the
+# kernel, so SIM_ADDR/EXPORTER_ADDR may use port 0), or shows the log and stops the demo.
+started() {
+  local port
+  if ! port=$(listen_port "$!" 10); then
+    echo "the $1 did not start; its log:" >&2
+    cat "$2" >&2
+    exit 1
+  fi
+  echo "$(url_host "$3"):$port"
+}
+
 ./bin/certcentral-simulator --web.listen-address="$SIM_ADDR" --api-key-file="$dir/api-key" \
   --scenario="$SCENARIO" >"$dir/simulator.log" 2>&1 &
 pids+=($!)
+SIM_ADDR=$(started simulator "$dir/simulator.log" "$SIM_ADDR")
 ./bin/certcentral_exporter --web.listen-address="$EXPORTER_ADDR" --certcentral.url="http://$SIM_ADDR/services/v2" \
   --certcentral.api-key-file="$dir/api-key" >"$dir/exporter.log" 2>&1 &
 pids+=($!)
-
-for _ in $(seq 50); do
-  if curl -fsS "http://$EXPORTER_ADDR/-/healthy" >/dev/null 2>&1 && curl -fsS "http://$SIM_ADDR/_sim/stats" >/dev/null 2>&1; then
-    break
-  fi
-  sleep 0.1
-done
-if ! curl -fsS "http://$EXPORTER_ADDR/-/healthy" >/dev/null 2>&1; then
-  echo "the exporter did not start; logs:" >&2
-  cat "$dir/simulator.log" "$dir/exporter.log" >&2
-  exit 1
-fi
+EXPORTER_ADDR=$(started exporter "$dir/exporter.log" "$EXPORTER_ADDR")
 
 echo "CertCentral simulator ($SCENARIO account): http://$SIM_ADDR/services/v2   (stats: http://$SIM_ADDR/_sim/stats)"
 echo "Exporter status page:                   http://$EXPORTER_ADDR/"
@@ -47,7 +58,10 @@ echo "Exporter metrics:                       http://$EXPORTER_ADDR/metrics"
 echo "Logs: $dir/simulator.log $dir/exporter.log"
 echo
 echo "A first scrape, certcentral_* lines only:"
-curl -fsS "http://$EXPORTER_ADDR/metrics" | grep '^certcentral_' | head -n 40
+# No `| head` here: with pipefail, head closing the pipe early killed curl or grep with SIGPIPE,
+# which ended the script and stopped both processes right after the URLs were printed.
+metrics=$(curl -fsS "http://$EXPORTER_ADDR/metrics")
+awk '/^certcentral_/ && n++ < 40' <<<"$metrics"
 echo "..."
 echo
 echo "Both are running; press Ctrl-C to stop them."

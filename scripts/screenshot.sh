@@ -29,15 +29,15 @@ trap cleanup EXIT INT TERM
 echo "building..."
 CGO_ENABLED=0 go build -o "$work/" ./cmd/certcentral_exporter ./cmd/certcentral-simulator
 (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/api-key")
-sim="127.0.0.1:$(free_port)"
-exp="127.0.0.1:$(free_port)"
 
-"$work/certcentral-simulator" --web.listen-address="$sim" --api-key-file="$work/api-key" \
+"$work/certcentral-simulator" --web.listen-address=127.0.0.1:0 --api-key-file="$work/api-key" \
   --scenario=demo --fault="$fault" >"$work/simulator.log" 2>&1 &
 pids+=($!)
-"$work/certcentral_exporter" --web.listen-address="$exp" --certcentral.url="http://$sim/services/v2" \
+sim="127.0.0.1:$(listen_port "$!")" || { cat "$work/simulator.log" >&2; exit 1; }
+"$work/certcentral_exporter" --web.listen-address=127.0.0.1:0 --certcentral.url="http://$sim/services/v2" \
   --certcentral.api-key-file="$work/api-key" >"$work/exporter.log" 2>&1 &
 pids+=($!)
+exp="127.0.0.1:$(listen_port "$!")" || { cat "$work"/*.log >&2; exit 1; }
 wait_http "http://$exp/-/healthy" "http://$sim/_sim/stats" || { cat "$work"/*.log >&2; exit 1; }
 curl -fsS "http://$exp/metrics" >/dev/null # one scrape: every collector runs once
 

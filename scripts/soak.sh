@@ -26,24 +26,24 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-. scripts/lib.sh # free_port, wait_http
+. scripts/lib.sh # listen_port, wait_http
 
 echo "building..."
 CGO_ENABLED=0 go build -o "$work/" ./cmd/certcentral_exporter ./cmd/certcentral-simulator ./test/soak
 (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/api-key")
 key=$(cat "$work/api-key")
-sim="127.0.0.1:$(free_port)"
-exp="127.0.0.1:$(free_port)"
 
 # A larger account than the demo, so that lists take several pages.
-"$work/certcentral-simulator" --web.listen-address="$sim" --api-key-file="$work/api-key" \
+"$work/certcentral-simulator" --web.listen-address=127.0.0.1:0 --api-key-file="$work/api-key" \
   --users=1500 --domains=2500 --orders=4000 --seed=7 >"$work/simulator.log" 2>&1 &
 pids+=($!)
-"$work/certcentral_exporter" --web.listen-address="$exp" --certcentral.url="http://$sim/services/v2" \
+sim="127.0.0.1:$(listen_port "$!")" || { cat "$work/simulator.log" >&2; exit 1; }
+"$work/certcentral_exporter" --web.listen-address=127.0.0.1:0 --certcentral.url="http://$sim/services/v2" \
   --certcentral.api-key-file="$work/api-key" --certcentral.request-timeout=10s \
   --certcentral.collection-timeout=30s --log.level=debug >"$work/exporter.log" 2>&1 &
 exporter_pid=$!
 pids+=($exporter_pid)
+exp="127.0.0.1:$(listen_port "$exporter_pid")" || { cat "$work"/*.log >&2; exit 1; }
 wait_http "http://$exp/-/healthy" "http://$sim/_sim/stats" || { cat "$work"/*.log >&2; exit 1; }
 
 status=0

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/common/promslog"
 	promslogflag "github.com/prometheus/common/promslog/flag"
 
+	"github.com/certcentral-exporter/certcentral_exporter/internal/listenaddr"
 	"github.com/certcentral-exporter/certcentral_exporter/internal/simulator"
 )
 
@@ -30,6 +31,7 @@ const keyEnv = "CERTCENTRAL_SIMULATOR_API_KEY"
 
 type config struct {
 	listen      string
+	listenFile  string
 	key         string
 	restriction simulator.Restriction
 	scenario    string
@@ -59,6 +61,8 @@ func parseArgs(args []string, getenv func(string) string, out io.Writer) (*confi
 	)
 	app.Flag("web.listen-address", "Address to listen on (loopback by default: the control API has no authentication).").
 		Default("127.0.0.1:10028").StringVar(&cfg.listen)
+	app.Flag("web.listen-address-file", "Once listening, write the bound address to this file (replaced atomically): with --web.listen-address=127.0.0.1:0 the caller learns the port the kernel picked.").
+		StringVar(&cfg.listenFile)
 	app.Flag("api-key-file", "File holding the accepted API key (surrounding whitespace is trimmed). Without it the key is read from $"+keyEnv+".").
 		StringVar(&keyFile)
 	app.Flag("key-restriction", "Restriction of the accepted key: "+strings.Join(simulator.RestrictionNames(), ", ")+".").
@@ -233,39 +237,52 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	}
 	cfg.log.Writer = out
 	logger := promslog.New(&cfg.log)
+	var (
+		handler  http.Handler
+		describe func(addr string)
+	)
 	if cfg.accountKeys != nil {
 		fleet, err := newFleet(cfg, logger, time.Now())
 		if err != nil {
 			return err
 		}
-		ln, err := net.Listen("tcp", cfg.listen)
+		handler = fleet
+		describe = func(addr string) {
+			for _, a := range fleet.Accounts() {
+				ds := a.Server.Dataset()
+				logger.Info("simulated account", "account", a.Name, "region", a.Region,
+					"api", "http://"+addr+simulator.RegionPrefix(a.Region)+"/services/v2",
+					"users", len(ds.Users), "domains", len(ds.Domains), "orders", len(ds.Orders))
+			}
+			logger.Info("CertCentral simulator listening", "address", addr, "fleet", cfg.scenario,
+				"accounts", len(fleet.Accounts()), "key_restriction", cfg.restriction.String(), "rate_limit", cfg.rateLimit)
+		}
+	} else {
+		srv, source, err := newServer(cfg, logger, time.Now())
 		if err != nil {
 			return err
 		}
-		for _, a := range fleet.Accounts() {
-			ds := a.Server.Dataset()
-			logger.Info("simulated account", "account", a.Name, "region", a.Region,
-				"api", "http://"+ln.Addr().String()+simulator.RegionPrefix(a.Region)+"/services/v2",
-				"users", len(ds.Users), "domains", len(ds.Domains), "orders", len(ds.Orders))
+		handler = srv
+		describe = func(addr string) {
+			ds := srv.Dataset()
+			// One line with what is served; never the key.
+			logger.Info("CertCentral simulator listening", "address", addr, "dataset", source,
+				"users", len(ds.Users), "domains", len(ds.Domains), "orders", len(ds.Orders), "products", len(ds.Products),
+				"key_restriction", cfg.restriction.String(), "rate_limit", cfg.rateLimit, "latency", cfg.latency, "faults", len(cfg.faults))
 		}
-		logger.Info("CertCentral simulator listening", "address", ln.Addr().String(), "fleet", cfg.scenario,
-			"accounts", len(fleet.Accounts()), "key_restriction", cfg.restriction.String(), "rate_limit", cfg.rateLimit)
-		return serve(ctx, ln, fleet, logger)
-	}
-	srv, source, err := newServer(cfg, logger, time.Now())
-	if err != nil {
-		return err
 	}
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		return err
 	}
-	ds := srv.Dataset()
-	// One line with what is served; never the key.
-	logger.Info("CertCentral simulator listening", "address", ln.Addr().String(), "dataset", source,
-		"users", len(ds.Users), "domains", len(ds.Domains), "orders", len(ds.Orders), "products", len(ds.Products),
-		"key_restriction", cfg.restriction.String(), "rate_limit", cfg.rateLimit, "latency", cfg.latency, "faults", len(cfg.faults))
-	return serve(ctx, ln, srv, logger)
+	if cfg.listenFile != "" {
+		if err := listenaddr.Write(cfg.listenFile, ln.Addr().String()); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	describe(ln.Addr().String())
+	return serve(ctx, ln, handler, logger)
 }
 
 func main() {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certcentral-exporter/certcentral_exporter/internal/listenaddr"
 	"github.com/certcentral-exporter/certcentral_exporter/internal/simulator"
 )
 
@@ -105,32 +106,31 @@ func (s *syncBuffer) String() string {
 }
 
 func TestRunServesAndShutsDown(t *testing.T) {
-	// Find a free port, then let run() listen on it.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-
+	// Port 0: the kernel picks a free port at bind time; run() reports it in the address file.
+	addrFile := filepath.Join(t.TempDir(), "addr")
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	logs := &syncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"--web.listen-address", addr, "--users", "20", "--domains", "30", "--orders", "40",
+		done <- run(ctx, []string{"--web.listen-address", "127.0.0.1:0", "--web.listen-address-file", addrFile,
+			"--users", "20", "--domains", "30", "--orders", "40",
 			"--log.level", "debug", "--fault", "/finance/balance=hang"}, env(map[string]string{keyEnv: key}), logs)
 	}()
+	exited := func() bool { return len(done) > 0 }
+	addrs, err := listenaddr.Wait(addrFile, 10*time.Second, exited)
+	if err != nil {
+		t.Fatalf("%v; log:\n%s", err, logs.String())
+	}
+	addr := addrs[0]
+	if _, port, _ := net.SplitHostPort(addr); len(addrs) != 1 || port == "0" || !strings.Contains(logs.String(), "address="+addr) {
+		t.Fatalf("reported %v; want the one bound address the log names:\n%s", addrs, logs.String())
+	}
 
 	client := &http.Client{Timeout: 2 * time.Second}
-	var resp *http.Response
-	for i := 0; i < 100; i++ {
-		req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/services/v2/user?limit=5", nil)
-		req.Header.Set("X-DC-DEVKEY", key)
-		if resp, err = client.Do(req); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/services/v2/user?limit=5", nil)
+	req.Header.Set("X-DC-DEVKEY", key)
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,6 +164,17 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	}
 	if strings.Contains(out, key) {
 		t.Error("the API key was logged")
+	}
+}
+
+// TestRunUnwritableAddressFile: a listen address file that cannot be written stops the
+// simulator with the reason, instead of leaving the caller waiting for it.
+func TestRunUnwritableAddressFile(t *testing.T) {
+	addrFile := filepath.Join(t.TempDir(), "no-such-dir", "addr")
+	err := run(context.Background(), []string{"--web.listen-address", "127.0.0.1:0", "--web.listen-address-file", addrFile},
+		env(map[string]string{keyEnv: key}), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "listen address file") {
+		t.Fatalf("err = %v, want the address file named", err)
 	}
 }
 

@@ -56,17 +56,16 @@ func startFleetStack(t *testing.T, euKeyValue string) *fleetStack {
 	usFile, euFile := filepath.Join(dir, "sim-us.key"), filepath.Join(dir, "sim-eu.key")
 	writeFile(t, usFile, usKey)
 	writeFile(t, euFile, euKey)
-	simAddr, expAddr := testbin.FreeAddr(t), testbin.FreeAddr(t)
-	s := &fleetStack{exporterURL: "http://" + expAddr, simURL: "http://" + simAddr, bin: bins[0]}
-	sim := testbin.Start(t, bins[1], []string{"--web.listen-address=" + simAddr, "--scenario=demo-fleet",
+	sim := testbin.StartServer(t, bins[1], []string{"--scenario=demo-fleet",
 		"--account-key-file=us=" + usFile, "--account-key-file=eu=" + euFile, "--no-rate-limit"})
-	sim.WaitHTTP(t, s.simURL+"/_sim/stats", 10*time.Second)
+	s := &fleetStack{simURL: sim.URL(), bin: bins[0]}
 	writeFile(t, filepath.Join(dir, "us.key"), usKey)
 	s.euKey = filepath.Join(dir, "eu.key")
 	writeFile(t, s.euKey, euKeyValue)
 	s.configFile = filepath.Join(dir, "certcentral.yml")
 	writeFile(t, s.configFile, fleetConfig(s.simURL, dir))
-	s.exporter = testbin.Start(t, bins[0], []string{"--web.listen-address=" + expAddr, "--config.file=" + s.configFile, "--log.level=debug"})
+	s.exporter = testbin.StartServer(t, bins[0], []string{"--config.file=" + s.configFile, "--log.level=debug"})
+	s.exporterURL = s.exporter.URL()
 	s.exporter.WaitHTTP(t, s.exporterURL+"/-/healthy", 10*time.Second)
 	return s
 }

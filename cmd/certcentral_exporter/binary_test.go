@@ -23,17 +23,17 @@ func startStack(t *testing.T, exporterArgs ...string) *stack {
 	t.Helper()
 	bins := testbin.Build(t, "certcentral_exporter", "certcentral-simulator")
 	keyFile := testbin.WriteKeyFile(t, knownKey)
-	simAddr, expAddr := testbin.FreeAddr(t), testbin.FreeAddr(t)
-	s := &stack{exporterURL: "http://" + expAddr, simURL: "http://" + simAddr}
-	s.simulator = testbin.Start(t, bins[1], []string{"--web.listen-address=" + simAddr, "--api-key-file=" + keyFile, "--scenario=demo"})
+	s := &stack{}
+	s.simulator = testbin.StartServer(t, bins[1], []string{"--api-key-file=" + keyFile, "--scenario=demo"})
+	s.simURL = s.simulator.URL()
 	s.simulator.WaitHTTP(t, s.simURL+"/_sim/stats", 10*time.Second)
 	args := append([]string{
-		"--web.listen-address=" + expAddr,
 		"--certcentral.url=" + s.simURL + "/services/v2",
 		"--certcentral.api-key-file=" + keyFile,
 		"--log.level=debug",
 	}, exporterArgs...)
-	s.exporter = testbin.Start(t, bins[0], args)
+	s.exporter = testbin.StartServer(t, bins[0], args)
+	s.exporterURL = s.exporter.URL()
 	s.exporter.WaitHTTP(t, s.exporterURL+"/-/healthy", 10*time.Second)
 	return s
 }

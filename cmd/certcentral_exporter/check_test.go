@@ -284,7 +284,7 @@ func TestCheckConnectionFailures(t *testing.T) {
 	for _, tt := range []struct {
 		name, url, reason, advice string
 	}{
-		{"closed port", "http://" + testbin.FreeAddr(t) + "/services/v2", "connection", "could not reach CertCentral: check DNS, proxy and firewall, and that --certcentral.url is right"},
+		{"closed port", "http://" + testbin.ClosedAddr(t) + "/services/v2", "connection", "could not reach CertCentral: check DNS, proxy and firewall, and that --certcentral.url is right"},
 		{"untrusted certificate", tlsSim.url, "tls", "the TLS connection to CertCentral failed: check the system CA certificates"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

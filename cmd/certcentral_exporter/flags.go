@@ -28,6 +28,7 @@ type settings struct {
 	defaultScrapeTimeout model.Duration
 	maxRequests          int
 	web                  *web.FlagConfig
+	listenAddressFile    *string
 	log                  promslog.Config
 }
 
@@ -82,6 +83,7 @@ func addFlags(app *kingpin.Application) *settings {
 	app.Flag("web.max-requests", "Most /metrics and /probe requests served at once; more get 503 (0 = no limit).").
 		Default("40").IntVar(&s.maxRequests)
 	s.web = kingpinflag.AddFlags(app, ":10027")
+	s.listenAddressFile = addListenAddressFileFlag(app)
 	promslogflag.AddFlags(app, &s.log)
 	return s
 }

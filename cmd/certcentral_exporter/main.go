@@ -91,6 +91,7 @@ func serve(s *settings, logger *slog.Logger) int {
 	mux.Handle("/", newLandingPage(landingConfig{set: set, telemetryPath: s.telemetryPath, logger: logger}))
 
 	server := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	reportListenAddresses(server, *s.listenAddressFile, logger)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	hup := make(chan os.Signal, 1)

@@ -71,10 +71,9 @@ func TestSecretsNeverShown(t *testing.T) {
 	for _, use := range keyUses(t, knownKey) {
 		t.Run(use.name, func(t *testing.T) {
 			out := outputs{}
-			simAddr, expAddr := testbin.FreeAddr(t), testbin.FreeAddr(t)
-			simURL, expURL := "http://"+simAddr, "http://"+expAddr
-			sim := testbin.Start(t, simulator, []string{"--web.listen-address=" + simAddr,
+			sim := testbin.StartServer(t, simulator, []string{
 				"--api-key-file=" + testbin.WriteKeyFile(t, knownKey), "--no-rate-limit", "--log.level=debug"})
+			simURL := sim.URL()
 			sim.WaitHTTP(t, simURL+"/_sim/stats", 10*time.Second)
 			common := append([]string{
 				"--certcentral.url=" + simURL + "/services/v2", "--log.level=debug",
@@ -86,8 +85,9 @@ func TestSecretsNeverShown(t *testing.T) {
 				out.add(strings.Join(args, " "), stdout+stderr)
 			}
 
-			exp := testbin.Start(t, exporter, append([]string{"--web.listen-address=" + expAddr,
+			exp := testbin.StartServer(t, exporter, append([]string{
 				"--certcentral.cache-ttl=0s", "--certcentral.rate-limit=0", "--certcentral.stale-data-max-age=0s"}, common...), use.env...)
+			expURL := exp.URL()
 			exp.WaitHTTP(t, expURL+"/-/healthy", 10*time.Second)
 
 			runCheck := func(label string, wantCode int) {
@@ -163,14 +163,13 @@ func TestSecretsRejectedAndEchoed(t *testing.T) {
 	}))
 	t.Cleanup(echo.Close)
 
-	simAddr := testbin.FreeAddr(t)
-	sim := testbin.Start(t, simulator, []string{"--web.listen-address=" + simAddr,
+	sim := testbin.StartServer(t, simulator, []string{
 		"--api-key-file=" + testbin.WriteKeyFile(t, "TheOnlyKeyTheSimulatorTakes"), "--no-rate-limit"})
-	sim.WaitHTTP(t, "http://"+simAddr+"/_sim/stats", 10*time.Second)
+	sim.WaitHTTP(t, sim.URL()+"/_sim/stats", 10*time.Second)
 
 	for _, use := range keyUses(t, knownKey) {
 		for _, upstream := range []struct{ name, url, reason string }{
-			{"rejected", "http://" + simAddr + "/services/v2", "invalid_key"},
+			{"rejected", sim.URL() + "/services/v2", "invalid_key"},
 			{"echoed", echo.URL + "/services/v2", "access_denied"},
 		} {
 			t.Run(use.name+"/"+upstream.name, func(t *testing.T) {
@@ -183,15 +182,14 @@ func TestSecretsRejectedAndEchoed(t *testing.T) {
 						t.Errorf("check %s: exit %d, want 1 and reason %s:\n%s", format, code, upstream.reason, stdout)
 					}
 				}
-				expAddr := testbin.FreeAddr(t)
-				exp := testbin.Start(t, exporter, append([]string{"--web.listen-address=" + expAddr}, common...), use.env...)
-				exp.WaitHTTP(t, "http://"+expAddr+"/-/healthy", 10*time.Second)
-				_, body := testbin.Get(t, "http://"+expAddr+"/metrics")
+				exp := testbin.StartServer(t, exporter, common, use.env...)
+				exp.WaitHTTP(t, exp.URL()+"/-/healthy", 10*time.Second)
+				_, body := testbin.Get(t, exp.URL()+"/metrics")
 				out.add("/metrics", body)
 				if !strings.Contains(body, fmt.Sprintf(`reason=%q} 1`, upstream.reason)) {
 					t.Errorf("no collector failing with %s:\n%s", upstream.reason, testbin.Lines(body, "certcentral_collector_error"))
 				}
-				_, page := testbin.Get(t, "http://"+expAddr+"/")
+				_, page := testbin.Get(t, exp.URL()+"/")
 				out.add("landing page", page)
 				_ = exp.Stop()
 				stdout, stderr := exp.Output()
@@ -231,7 +229,9 @@ func TestStartupKeyErrors(t *testing.T) {
 		{"no key at all", nil, []string{"CERTCENTRAL_API_KEY="}, "no API key: set --certcentral.api-key-file (preferred) or the environment variable CERTCENTRAL_API_KEY"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			args := append([]string{"--web.listen-address=" + testbin.FreeAddr(t), "--certcentral.url=http://127.0.0.1:1/services/v2"}, tt.args...)
+			// The exporter stops before it listens or calls the API; port 0 and a closed
+			// port keep it from touching anything if it did not.
+			args := append([]string{"--web.listen-address=127.0.0.1:0", "--certcentral.url=http://" + testbin.ClosedAddr(t) + "/services/v2"}, tt.args...)
 			code, stdout, stderr := testbin.Run(t, 10*time.Second, exporter, args, tt.env...)
 			if code != 1 {
 				t.Errorf("exit %d, want 1", code)
@@ -261,10 +261,9 @@ func TestKeyFilePermissionWarning(t *testing.T) {
 	if err := os.Chmod(keyFile, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	addr := testbin.FreeAddr(t)
-	exp := testbin.Start(t, exporter, []string{"--web.listen-address=" + addr,
-		"--certcentral.url=http://127.0.0.1:1/services/v2", "--certcentral.api-key-file=" + keyFile})
-	exp.WaitHTTP(t, "http://"+addr+"/-/healthy", 10*time.Second)
+	closedURL := "http://" + testbin.ClosedAddr(t) + "/services/v2"
+	exp := testbin.StartServer(t, exporter, []string{"--certcentral.url=" + closedURL, "--certcentral.api-key-file=" + keyFile})
+	exp.WaitHTTP(t, exp.URL()+"/-/healthy", 10*time.Second)
 	_ = exp.Stop()
 	_, stderr := exp.Output()
 	if !strings.Contains(stderr, "level=WARN") || !strings.Contains(stderr, "is readable by every user (mode -rw-r--r--): chmod 600 it") {
@@ -273,7 +272,7 @@ func TestKeyFilePermissionWarning(t *testing.T) {
 	if strings.Contains(stderr, knownKey) {
 		t.Error("the warning shows the key")
 	}
-	code, stdout, _ := testbin.Run(t, 10*time.Second, exporter, []string{"check", "--certcentral.url=http://127.0.0.1:1/services/v2", "--certcentral.api-key-file=" + keyFile})
+	code, stdout, _ := testbin.Run(t, 10*time.Second, exporter, []string{"check", "--certcentral.url=" + closedURL, "--certcentral.api-key-file=" + keyFile})
 	if code != 2 || !strings.Contains(stdout, "key        WARN the API key file") {
 		t.Errorf("check (exit %d) does not warn about the key file:\n%s", code, stdout)
 	}

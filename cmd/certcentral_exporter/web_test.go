@@ -37,13 +37,11 @@ func startWebStack(t *testing.T, simArgs, exporterArgs []string) *webStack {
 	t.Helper()
 	bins := testbin.Build(t, "certcentral_exporter", "certcentral-simulator")
 	keyFile := testbin.WriteKeyFile(t, knownKey)
-	simAddr, expAddr := testbin.FreeAddr(t), testbin.FreeAddr(t)
-	s := &webStack{simURL: "http://" + simAddr, exporterURL: "http://" + expAddr}
-	sim := testbin.Start(t, bins[1], append([]string{"--web.listen-address=" + simAddr, "--api-key-file=" + keyFile, "--no-rate-limit"}, simArgs...))
-	sim.WaitHTTP(t, s.simURL+"/_sim/stats", 10*time.Second)
-	s.exporter = testbin.Start(t, bins[0], append([]string{"--web.listen-address=" + expAddr,
-		"--certcentral.url=" + s.simURL + "/services/v2", "--certcentral.api-key-file=" + keyFile}, exporterArgs...))
-	return s
+	sim := testbin.StartServer(t, bins[1], append([]string{"--api-key-file=" + keyFile, "--no-rate-limit"}, simArgs...))
+	sim.WaitHTTP(t, sim.URL()+"/_sim/stats", 10*time.Second)
+	exp := testbin.StartServer(t, bins[0], append([]string{
+		"--certcentral.url=" + sim.URL() + "/services/v2", "--certcentral.api-key-file=" + keyFile}, exporterArgs...))
+	return &webStack{exporter: exp, simURL: sim.URL(), exporterURL: exp.URL()}
 }
 
 // selfSigned writes a self-signed certificate for 127.0.0.1 and its key, and returns their

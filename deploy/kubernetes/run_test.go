@@ -38,15 +38,13 @@ func TestDemoOverlayRunsWithTheBinaries(t *testing.T) {
 	}
 
 	sim := decode[deployment](t, one(t, objs, "Deployment", "certcentral-simulator"))
-	simAddr := testbin.FreeAddr(t)
-	simArgs := localArgs(t, sim.Spec.Template.Spec, simAddr, keyFile, "--api-key-file=")
-	simProc := testbin.Start(t, bins[0], simArgs)
-	simProc.WaitHTTP(t, "http://"+simAddr+sim.Spec.Template.Spec.Containers[0].ReadinessProbe.HTTPGet.Path, 10*time.Second)
+	simArgs := localArgs(t, sim.Spec.Template.Spec, keyFile, "--api-key-file=")
+	simProc := testbin.StartServer(t, bins[0], simArgs)
+	simProc.WaitHTTP(t, simProc.URL()+sim.Spec.Template.Spec.Containers[0].ReadinessProbe.HTTPGet.Path, 10*time.Second)
 
 	exp := decode[deployment](t, one(t, objs, "Deployment", "certcentral-exporter"))
 	c := exp.Spec.Template.Spec.Containers[0]
-	expAddr := testbin.FreeAddr(t)
-	expArgs := localArgs(t, exp.Spec.Template.Spec, expAddr, keyFile, "--certcentral.api-key-file=")
+	expArgs := localArgs(t, exp.Spec.Template.Spec, keyFile, "--certcentral.api-key-file=")
 
 	// The exporter's CERTCENTRAL_URL must name the simulator's Service and port; the test then
 	// points it at the local simulator instead.
@@ -65,19 +63,19 @@ func TestDemoOverlayRunsWithTheBinaries(t *testing.T) {
 		if len(svc.Spec.Ports) != 1 || strconv.Itoa(svc.Spec.Ports[0].Port) != u.Port() {
 			t.Errorf("CERTCENTRAL_URL %s: Service %s has ports %+v", e.Value, u.Hostname(), svc.Spec.Ports)
 		}
-		u.Host = simAddr
+		u.Host = simProc.Addr
 		env = append(env, "CERTCENTRAL_URL="+u.String())
 		sawURL = true
 	}
 	if !sawURL {
 		t.Fatal("the demo exporter has no CERTCENTRAL_URL: it would call DigiCert")
 	}
-	expProc := testbin.Start(t, bins[1], expArgs, env...)
-	expProc.WaitHTTP(t, "http://"+expAddr+c.LivenessProbe.HTTPGet.Path, 10*time.Second)
-	if code, _ := testbin.Get(t, "http://"+expAddr+c.ReadinessProbe.HTTPGet.Path); code != 200 {
+	expProc := testbin.StartServer(t, bins[1], expArgs, env...)
+	expProc.WaitHTTP(t, expProc.URL()+c.LivenessProbe.HTTPGet.Path, 10*time.Second)
+	if code, _ := testbin.Get(t, expProc.URL()+c.ReadinessProbe.HTTPGet.Path); code != 200 {
 		t.Errorf("readiness probe %s: status %d", c.ReadinessProbe.HTTPGet.Path, code)
 	}
-	code, body := testbin.Get(t, "http://"+expAddr+"/metrics")
+	code, body := testbin.Get(t, expProc.URL()+"/metrics")
 	if code != 200 || !strings.Contains(body, "\ncertcentral_up{account=\"default\"} 1\n") {
 		t.Errorf("/metrics: status %d, certcentral_up 1 missing:\n%.2000s", code, body)
 	}
@@ -86,10 +84,11 @@ func TestDemoOverlayRunsWithTheBinaries(t *testing.T) {
 	}
 }
 
-// localArgs returns the container's args with the listen address and the key file moved to
-// local ones, after checking that the listen port is the container port and that the key file
-// flag names the file the Secret volume puts there.
-func localArgs(t *testing.T, p podSpec, addr, keyFile, keyFlag string) []string {
+// localArgs returns the container's args without the listen address (testbin.StartServer
+// listens on a port the kernel picks) and with the key file moved to a local one, after
+// checking that the listen port is the container port and that the key file flag names the file
+// the Secret volume puts there.
+func localArgs(t *testing.T, p podSpec, keyFile, keyFlag string) []string {
 	t.Helper()
 	c := p.Containers[0]
 	var args []string
@@ -101,7 +100,8 @@ func localArgs(t *testing.T, p podSpec, addr, keyFile, keyFlag string) []string 
 			if err != nil || len(c.Ports) == 0 || port != strconv.Itoa(c.Ports[0].ContainerPort) {
 				t.Errorf("%s: %s does not listen on the container port %+v", c.Name, a, c.Ports)
 			}
-			a, sawListen = "--web.listen-address="+addr, true
+			sawListen = true
+			continue
 		case strings.HasPrefix(a, keyFlag):
 			checkKeyMount(t, p, strings.TrimPrefix(a, keyFlag))
 			a, sawKey = keyFlag+keyFile, true

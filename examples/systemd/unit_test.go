@@ -158,17 +158,16 @@ func TestUnitAndEnvFileStartTheExporter(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(credDir, "certcentral-api-key"), []byte("systemd-test-key\n"), 0o400); err != nil {
 		t.Fatal(err)
 	}
-	addr := testbin.FreeAddr(t)
 	expanded := strings.ReplaceAll(execStart, "${CREDENTIALS_DIRECTORY}", credDir)
 	expanded = strings.ReplaceAll(expanded, "$CERTCENTRAL_EXPORTER_ARGS", env["CERTCENTRAL_EXPORTER_ARGS"])
-	args := strings.Fields(expanded)[1:]
-	for i, a := range args {
-		if strings.HasPrefix(a, "--web.listen-address=") {
-			args[i] = "--web.listen-address=" + addr
+	var args []string
+	for _, a := range strings.Fields(expanded)[1:] {
+		if !strings.HasPrefix(a, "--web.listen-address=") { // StartServer listens on port 0
+			args = append(args, a)
 		}
 	}
-	p := testbin.Start(t, bin, args, "CERTCENTRAL_URL=http://127.0.0.1:1/services/v2")
-	p.WaitHTTP(t, "http://"+addr+"/-/healthy", 10*time.Second)
+	p := testbin.StartServer(t, bin, args, "CERTCENTRAL_URL=http://"+testbin.ClosedAddr(t)+"/services/v2")
+	p.WaitHTTP(t, p.URL()+"/-/healthy", 10*time.Second)
 	if _, stderr := p.Output(); strings.Contains(stderr, "systemd-test-key") {
 		t.Error("the key appears in the exporter's output")
 	}

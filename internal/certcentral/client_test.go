@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/certcentral-exporter/certcentral_exporter/internal/testbin"
 )
 
 const testKey = "TESTKEY0123456789ABCDEFGHIJKLMNOPQRSTUVWX"
@@ -312,14 +314,8 @@ func TestTransportErrors(t *testing.T) {
 		}
 	})
 	t.Run("connection refused", func(t *testing.T) {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := ln.Addr().String()
-		ln.Close()
-		c, _ := New(Config{BaseURL: "http://" + addr + "/services/v2", APIKey: testKey, MaxRetries: -1})
-		_, err = c.ListUsers(context.Background(), func(User) {})
+		c, _ := New(Config{BaseURL: "http://" + testbin.ClosedAddr(t) + "/services/v2", APIKey: testKey, MaxRetries: -1})
+		_, err := c.ListUsers(context.Background(), func(User) {})
 		if KindOf(err) != KindConnection {
 			t.Errorf("err = %v, want connection", err)
 		}

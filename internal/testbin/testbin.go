@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -19,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/certcentral-exporter/certcentral_exporter/internal/listenaddr"
 )
 
 // Build compiles cmd/<name> for each name into a temporary directory and returns the paths in
@@ -51,17 +52,6 @@ func ModuleRoot(t testing.TB) string {
 	return filepath.Dir(strings.TrimSpace(string(out)))
 }
 
-// FreeAddr returns a loopback address with a port that was free a moment ago.
-func FreeAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // syncBuffer is a bytes.Buffer safe for the process's writes and the test's reads.
 type syncBuffer struct {
 	mu  sync.Mutex
@@ -82,7 +72,9 @@ func (b *syncBuffer) String() string {
 
 // Proc is a running binary.
 type Proc struct {
-	Name   string
+	Name string
+	// Addr is the address a server started with StartServer listens on, e.g. 127.0.0.1:41234.
+	Addr   string
 	cmd    *exec.Cmd
 	stdout *syncBuffer
 	stderr *syncBuffer
@@ -108,6 +100,34 @@ func Start(t testing.TB, bin string, args []string, env ...string) *Proc {
 	t.Cleanup(func() { p.Stop() })
 	return p
 }
+
+// StartServer runs the exporter or the simulator (bin) like Start, listening on 127.0.0.1:0,
+// and returns once the process has bound: it reads the address back from the file the binary
+// writes with --web.listen-address-file, so the port is one the kernel handed out at bind time
+// and no other process can take it first. args must not set --web.listen-address.
+func StartServer(t testing.TB, bin string, args []string, env ...string) *Proc {
+	t.Helper()
+	for _, a := range args {
+		if a == "--web.listen-address" || strings.HasPrefix(a, "--web.listen-address=") {
+			t.Fatalf("StartServer chooses the listen address itself; drop %q from the arguments", a)
+		}
+	}
+	addrFile := filepath.Join(t.TempDir(), "listen-address")
+	p := Start(t, bin, append([]string{"--web.listen-address=127.0.0.1:0", "--web.listen-address-file=" + addrFile}, args...), env...)
+	addrs, err := listenaddr.Wait(addrFile, 15*time.Second, p.Exited)
+	if err != nil {
+		o, e := p.Output()
+		t.Fatalf("%s: %v\nstdout:\n%s\nstderr:\n%s", p.Name, err, o, e)
+	}
+	if len(addrs) != 1 {
+		t.Fatalf("%s listens on %v, want one address", p.Name, addrs)
+	}
+	p.Addr = addrs[0]
+	return p
+}
+
+// URL is "http://" and the address of a server started with StartServer.
+func (p *Proc) URL() string { return "http://" + p.Addr }
 
 // Run runs bin to completion (at most timeout) and returns its exit code and output.
 func Run(t testing.TB, timeout time.Duration, bin string, args []string, env ...string) (code int, stdout, stderr string) {

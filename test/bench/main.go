@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -24,6 +23,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/certcentral-exporter/certcentral_exporter/internal/listenaddr"
 	"github.com/certcentral-exporter/certcentral_exporter/internal/testbin"
 )
 
@@ -89,15 +89,6 @@ func (b *bench) machine() {
 		model, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH, b.latency)
 }
 
-func freeAddr() string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fail("listen: %v", err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 func (b *bench) start(name string, args ...string) *exec.Cmd {
 	cmd := exec.Command(filepath.Join(b.bin, name), args...)
 	logf, err := os.CreateTemp("", name+"-*.log")
@@ -110,6 +101,23 @@ func (b *bench) start(name string, args ...string) *exec.Cmd {
 	}
 	b.procs = append(b.procs, cmd)
 	return cmd
+}
+
+// startServer starts the exporter or the simulator on 127.0.0.1:0 and returns it with the
+// address the kernel gave it, which the binary writes to --web.listen-address-file once bound.
+func (b *bench) startServer(name string, args ...string) (*exec.Cmd, string) {
+	dir, err := os.MkdirTemp("", name+"-addr-*")
+	if err != nil {
+		fail("%v", err)
+	}
+	defer os.RemoveAll(dir)
+	addrFile := filepath.Join(dir, "listen-address")
+	cmd := b.start(name, append([]string{"--web.listen-address=127.0.0.1:0", "--web.listen-address-file=" + addrFile}, args...)...)
+	addrs, err := listenaddr.Wait(addrFile, 30*time.Second, nil)
+	if err != nil {
+		fail("%s: %v (log: %s)", name, err, cmd.Stderr.(*os.File).Name())
+	}
+	return cmd, addrs[0]
 }
 
 func stop(cmd *exec.Cmd) {
@@ -152,8 +160,7 @@ type sim struct {
 }
 
 func (b *bench) startSim(a account, keyFile string, latency time.Duration) *sim {
-	addr := freeAddr()
-	cmd := b.start("certcentral-simulator", "--web.listen-address="+addr, "--api-key-file="+keyFile,
+	cmd, addr := b.startServer("certcentral-simulator", "--api-key-file="+keyFile,
 		"--users="+strconv.Itoa(a.users), "--domains="+strconv.Itoa(a.domains), "--orders="+strconv.Itoa(a.orders),
 		"--seed=1", "--latency="+latency.String())
 	s := &sim{cmd: cmd, url: "http://" + addr}
@@ -206,10 +213,10 @@ type exporter struct {
 }
 
 func (b *bench) startExporter(s *sim, keyFile string, extra ...string) *exporter {
-	addr := freeAddr()
-	args := append([]string{"--web.listen-address=" + addr, "--certcentral.url=" + s.url + "/services/v2",
+	args := append([]string{"--certcentral.url=" + s.url + "/services/v2",
 		"--certcentral.api-key-file=" + keyFile, "--log.level=warn"}, extra...)
-	e := &exporter{cmd: b.start("certcentral_exporter", args...), url: "http://" + addr}
+	cmd, addr := b.startServer("certcentral_exporter", args...)
+	e := &exporter{cmd: cmd, url: "http://" + addr}
 	waitUp(e.url + "/-/healthy")
 	return e
 }

@@ -82,67 +82,91 @@ go build -o "$work/bin/receiver" ./test/e2e/receiver
 go build -o "$work/bin/check" ./test/e2e/check
 check=$work/bin/check
 
-mapfile -t port < <("$check" ports 16)
-addr() { echo "127.0.0.1:${port[$1]}"; }
-RECEIVER=$(addr 0) ALERTMANAGER=$(addr 1) PROM=$(addr 2) PROM_ABSENT=$(addr 3)
-SIM_DEMO=$(addr 4) SIM_HEALTHY=$(addr 5) SIM_RESTRICTED=$(addr 6) SIM_RATELIMITED=$(addr 7) SIM_CHANGES=$(addr 8)
-EXP_DEMO=$(addr 9) EXP_HEALTHY=$(addr 10) EXP_BADKEY=$(addr 11) EXP_RESTRICTED=$(addr 12)
-EXP_RATELIMITED=$(addr 13) EXP_DOWN=$(addr 14) EXP_CHANGES=$(addr 15)
+# Every process listens on 127.0.0.1:0 and `bound` reads back the port the kernel gave it, so
+# the processes start in the order their configurations need each other's addresses: the
+# receiver, Alertmanager (its config names the receiver), the simulators, the exporters (their
+# flags name a simulator), then Prometheus (its config names Alertmanager and the exporters).
+. scripts/lib.sh # listen_port
+
+# bound NAME: the address process NAME listens on. One assignment per line: in a line of
+# several, a failing $(...) other than the last would not stop the script (set -e).
+bound() {
+  local port
+  port=$(listen_port "${pid[$1]}" 30) || { echo "$1 did not start listening" >&2; exit 1; }
+  echo "127.0.0.1:$port"
+}
 
 # Throwaway keys, never real DigiCert keys: one the simulators accept, one they reject.
 (umask 077
  head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/api-key"
  head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/wrong-key")
 
-render() { # render TEMPLATE OUT: fills in the @...@ placeholders
-  sed -e "s|@RULES@|$root/alerts/certcentral.rules.yml|" -e "s|@ALERTMANAGER@|$ALERTMANAGER|" \
-      -e "s|@RECEIVER@|$RECEIVER|" \
-      -e "s|@EXP_DEMO@|$EXP_DEMO|" -e "s|@EXP_HEALTHY@|$EXP_HEALTHY|" -e "s|@EXP_BADKEY@|$EXP_BADKEY|" \
-      -e "s|@EXP_RESTRICTED@|$EXP_RESTRICTED|" -e "s|@EXP_RATELIMITED@|$EXP_RATELIMITED|" \
-      -e "s|@EXP_DOWN@|$EXP_DOWN|" -e "s|@EXP_CHANGES@|$EXP_CHANGES|" "$1" >"$2"
-  if grep -n '@[A-Z_]*@' "$2"; then echo "unfilled placeholder in $2" >&2; exit 1; fi
+RULES=$root/alerts/certcentral.rules.yml
+render() { # render TEMPLATE OUT: fills in each @NAME@ with $NAME, which must be set by now
+  local name script=(-e '')
+  for name in $(grep -o '@[A-Z_]*@' "$1" | tr -d @ | sort -u); do
+    [ -n "${!name:-}" ] || { echo "render $1: no value for @$name@ yet" >&2; exit 1; }
+    script+=(-e "s|@$name@|${!name}|g")
+  done
+  sed "${script[@]}" "$1" >"$2"
 }
-render test/e2e/alertmanager.yml "$work/alertmanager.yml"
-render test/e2e/prometheus.yml "$work/prometheus.yml"
-render test/e2e/prometheus-absent.yml "$work/prometheus-absent.yml"
-amtool check-config "$work/alertmanager.yml" >/dev/null
-promtool check config "$work/prometheus.yml" >/dev/null
-promtool check config "$work/prometheus-absent.yml" >/dev/null
 
 step "starting the webhook receiver and Alertmanager"
-start receiver "$work/bin/receiver" -listen "$RECEIVER"
+start receiver "$work/bin/receiver" -listen 127.0.0.1:0
+RECEIVER=$(bound receiver)
+render test/e2e/alertmanager.yml "$work/alertmanager.yml"
+amtool check-config "$work/alertmanager.yml" >/dev/null
 start alertmanager prometheus-alertmanager --config.file="$work/alertmanager.yml" \
-  --storage.path="$work/alertmanager-data" --web.listen-address="$ALERTMANAGER" --cluster.listen-address=
+  --storage.path="$work/alertmanager-data" --web.listen-address=127.0.0.1:0 --cluster.listen-address=
+ALERTMANAGER=$(bound alertmanager)
 
 step "starting 5 simulators and 7 exporters"
-sim() { # sim NAME ADDR SCENARIO [FLAGS...]
-  local n=$1 a=$2 s=$3
-  shift 3
-  start "sim-$n" bin/certcentral-simulator --web.listen-address="$a" --api-key-file="$work/api-key" --scenario="$s" "$@"
+sim() { # sim NAME SCENARIO [FLAGS...]
+  local n=$1 s=$2
+  shift 2
+  start "sim-$n" bin/certcentral-simulator --web.listen-address=127.0.0.1:0 --api-key-file="$work/api-key" --scenario="$s" "$@"
 }
-sim demo "$SIM_DEMO" demo
-sim healthy "$SIM_HEALTHY" healthy
-sim restricted "$SIM_RESTRICTED" healthy --key-restriction=orders
-sim ratelimited "$SIM_RATELIMITED" healthy --fault='*=status:429'
-sim changes "$SIM_CHANGES" healthy
+sim demo demo
+sim healthy healthy
+sim restricted healthy --key-restriction=orders
+sim ratelimited healthy --fault='*=status:429'
+sim changes healthy
+SIM_DEMO=$(bound sim-demo)
+SIM_HEALTHY=$(bound sim-healthy)
+SIM_RESTRICTED=$(bound sim-restricted)
+SIM_RATELIMITED=$(bound sim-ratelimited)
+SIM_CHANGES=$(bound sim-changes)
 
-exporter() { # exporter NAME ADDR SIMULATOR_ADDR KEY_FILE
-  start "exporter-$1" bin/certcentral_exporter --web.listen-address="$2" \
-    --certcentral.url="http://$3/services/v2" --certcentral.api-key-file="$4"
+exporter() { # exporter NAME SIMULATOR_ADDR KEY_FILE
+  start "exporter-$1" bin/certcentral_exporter --web.listen-address=127.0.0.1:0 \
+    --certcentral.url="http://$2/services/v2" --certcentral.api-key-file="$3"
 }
-exporter demo "$EXP_DEMO" "$SIM_DEMO" "$work/api-key"
-exporter healthy "$EXP_HEALTHY" "$SIM_HEALTHY" "$work/api-key"
-exporter badkey "$EXP_BADKEY" "$SIM_HEALTHY" "$work/wrong-key"
-exporter restricted "$EXP_RESTRICTED" "$SIM_RESTRICTED" "$work/api-key"
-exporter ratelimited "$EXP_RATELIMITED" "$SIM_RATELIMITED" "$work/api-key"
-exporter down "$EXP_DOWN" "$SIM_HEALTHY" "$work/api-key"
-exporter changes "$EXP_CHANGES" "$SIM_CHANGES" "$work/api-key"
+exporter demo "$SIM_DEMO" "$work/api-key"
+exporter healthy "$SIM_HEALTHY" "$work/api-key"
+exporter badkey "$SIM_HEALTHY" "$work/wrong-key"
+exporter restricted "$SIM_RESTRICTED" "$work/api-key"
+exporter ratelimited "$SIM_RATELIMITED" "$work/api-key"
+exporter down "$SIM_HEALTHY" "$work/api-key"
+exporter changes "$SIM_CHANGES" "$work/api-key"
+EXP_DEMO=$(bound exporter-demo)
+EXP_HEALTHY=$(bound exporter-healthy)
+EXP_BADKEY=$(bound exporter-badkey)
+EXP_RESTRICTED=$(bound exporter-restricted)
+EXP_RATELIMITED=$(bound exporter-ratelimited)
+EXP_DOWN=$(bound exporter-down)
+EXP_CHANGES=$(bound exporter-changes)
 
 step "starting Prometheus (with targets) and a second Prometheus without any CertCentral target"
+render test/e2e/prometheus.yml "$work/prometheus.yml"
+render test/e2e/prometheus-absent.yml "$work/prometheus-absent.yml"
+promtool check config "$work/prometheus.yml" >/dev/null
+promtool check config "$work/prometheus-absent.yml" >/dev/null
 start prometheus prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/prometheus-data" \
-  --web.listen-address="$PROM" --log.level=info
+  --web.listen-address=127.0.0.1:0 --log.level=info
 start prometheus-absent prometheus --config.file="$work/prometheus-absent.yml" \
-  --storage.tsdb.path="$work/prometheus-absent-data" --web.listen-address="$PROM_ABSENT"
+  --storage.tsdb.path="$work/prometheus-absent-data" --web.listen-address=127.0.0.1:0
+PROM=$(bound prometheus)
+PROM_ABSENT=$(bound prometheus-absent)
 
 "$check" wait-http -timeout 30s "http://$RECEIVER/-/healthy" "http://$ALERTMANAGER/-/ready" \
   "http://$PROM/-/ready" "http://$PROM_ABSENT/-/ready" \

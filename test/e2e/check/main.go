@@ -1,7 +1,6 @@
 // Command check is the assertion side of the end-to-end test (test/e2e/run.sh starts the
 // processes; this program asks them questions). Subcommands:
 //
-//	check ports N                          print N free loopback TCP ports
 //	check wait-http URL...                 wait until every URL answers 2xx
 //	check put URL FILE                     PUT the file's content to URL, expect 2xx
 //	check wait-query -prometheus URL -query Q
@@ -20,23 +19,19 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"strconv"
 	"time"
 )
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: check ports|wait-http|wait-query|put|alerts|dashboards [flags]")
+		fmt.Fprintln(os.Stderr, "usage: check wait-http|wait-query|put|alerts|dashboards [flags]")
 		os.Exit(2)
 	}
 	cmd, args := os.Args[1], os.Args[2:]
 	var err error
 	switch cmd {
-	case "ports":
-		err = ports(args)
 	case "wait-http":
 		err = waitHTTP(args)
 	case "wait-query":
@@ -54,34 +49,6 @@ func main() {
 		fmt.Fprintf(os.Stderr, "check %s: FAIL: %v\n", cmd, err)
 		os.Exit(1)
 	}
-}
-
-// ports opens N listeners on 127.0.0.1:0 at once (so the ports differ), prints their ports and
-// closes them. Another process could take one before the caller does; on loopback in a test
-// run that is unlikely, and the caller notices a failed start.
-func ports(args []string) error {
-	if len(args) != 1 {
-		return fmt.Errorf("usage: check ports N")
-	}
-	n, err := strconv.Atoi(args[0])
-	if err != nil || n < 1 {
-		return fmt.Errorf("bad count %q", args[0])
-	}
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	for i := 0; i < n; i++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return fmt.Errorf("finding a free port: %w", err)
-		}
-		ls = append(ls, l)
-		fmt.Println(l.Addr().(*net.TCPAddr).Port)
-	}
-	return nil
 }
 
 func waitHTTP(args []string) error {

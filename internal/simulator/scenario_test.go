@@ -65,7 +65,7 @@ func TestMoney(t *testing.T) {
 }
 
 func TestEmbeddedScenariosLoad(t *testing.T) {
-	if got := ScenarioNames(); !reflect.DeepEqual(got, []string{"demo", "healthy"}) {
+	if got := ScenarioNames(); !reflect.DeepEqual(got, []string{"demo", "demo-eu", "healthy"}) {
 		t.Fatalf("ScenarioNames = %v", got)
 	}
 	for _, n := range ScenarioNames() {
@@ -264,7 +264,7 @@ func TestScenarioFromFile(t *testing.T) {
 	if err != nil || len(d.Users) != 1 {
 		t.Fatalf("%v %v", d, err)
 	}
-	if _, err := Scenario(filepath.Join(t.TempDir(), "missing.yaml"), testNow); err == nil || !strings.Contains(err.Error(), "built-in scenarios: demo, healthy") {
+	if _, err := Scenario(filepath.Join(t.TempDir(), "missing.yaml"), testNow); err == nil || !strings.Contains(err.Error(), "built-in scenarios: demo, demo-eu, healthy") {
 		t.Errorf("missing file: %v", err)
 	}
 	bad := filepath.Join(t.TempDir(), "bad.yaml")

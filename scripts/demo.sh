@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts the CertCentral simulator with the demo account and the exporter against it, both on
-# loopback, prints where to look, and stops both on Ctrl-C. No DigiCert account needed.
+# Starts the CertCentral simulator with two demo accounts (a US and a Europe one, each behind
+# its own key) and the exporter watching both from a config file, on loopback; prints where to
+# look and the accounts' summary, and stops both on Ctrl-C. No DigiCert account needed.
 # SIM_ADDR and EXPORTER_ADDR (default 127.0.0.1:10028 and 127.0.0.1:10027) may use port 0; the
 # URLs printed are those of the ports the processes really listen on.
 set -euo pipefail
@@ -8,14 +9,15 @@ cd "$(dirname "$0")/.."
 
 SIM_ADDR=${SIM_ADDR:-127.0.0.1:10028}
 EXPORTER_ADDR=${EXPORTER_ADDR:-127.0.0.1:10027}
-SCENARIO=${SCENARIO:-demo}
 dir=.demo
 mkdir -p "$dir"
-# A throwaway key shared by the two processes: never a real DigiCert key.
-if [ ! -s "$dir/api-key" ]; then
-  (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$dir/api-key")
-fi
-chmod 600 "$dir/api-key"
+# Throwaway keys, one per account, shared by the two processes: never real DigiCert keys.
+for account in us eu; do
+  if [ ! -s "$dir/$account.key" ]; then
+    (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$dir/$account.key")
+  fi
+  chmod 600 "$dir/$account.key"
+done
 
 pids=()
 cleanup() {
@@ -43,26 +45,41 @@ started() {
   echo "$(url_host "$3"):$port"
 }
 
-./bin/certcentral-simulator --web.listen-address="$SIM_ADDR" --api-key-file="$dir/api-key" \
-  --scenario="$SCENARIO" >"$dir/simulator.log" 2>&1 &
+./bin/certcentral-simulator --web.listen-address="$SIM_ADDR" --scenario=demo-fleet \
+  --account-key-file=us="$dir/us.key" --account-key-file=eu="$dir/eu.key" >"$dir/simulator.log" 2>&1 &
 pids+=($!)
 SIM_ADDR=$(started simulator "$dir/simulator.log" "$SIM_ADDR")
-./bin/certcentral_exporter --web.listen-address="$EXPORTER_ADDR" --certcentral.url="http://$SIM_ADDR/services/v2" \
-  --certcentral.api-key-file="$dir/api-key" >"$dir/exporter.log" 2>&1 &
+# The exporter's config: the two accounts, as a real deployment lists them.
+cat >"$dir/certcentral.yml" <<EOF
+# Written by scripts/demo.sh: the demo's two simulated accounts.
+accounts:
+  - name: demo-us
+    url: http://$SIM_ADDR/services/v2
+    api_key_file: us.key
+  - name: demo-eu
+    url: http://$SIM_ADDR/eu/services/v2
+    api_key_file: eu.key
+    labels: {team: pki-eu}
+EOF
+./bin/certcentral_exporter --web.listen-address="$EXPORTER_ADDR" --config.file="$dir/certcentral.yml" \
+  >"$dir/exporter.log" 2>&1 &
 pids+=($!)
 EXPORTER_ADDR=$(started exporter "$dir/exporter.log" "$EXPORTER_ADDR")
 
-echo "CertCentral simulator ($SCENARIO account): http://$SIM_ADDR/services/v2   (stats: http://$SIM_ADDR/_sim/stats)"
-echo "Exporter status page:                   http://$EXPORTER_ADDR/"
-echo "Exporter metrics:                       http://$EXPORTER_ADDR/metrics"
-echo "Logs: $dir/simulator.log $dir/exporter.log"
+echo "CertCentral simulator, two accounts: http://$SIM_ADDR/   (US API /services/v2, Europe API /eu/services/v2)"
+echo "Exporter status page:                http://$EXPORTER_ADDR/"
+echo "Exporter metrics (both accounts):    http://$EXPORTER_ADDR/metrics"
+echo "One account's metrics:               http://$EXPORTER_ADDR/probe?account=demo-eu"
+echo "Config: $dir/certcentral.yml   Logs: $dir/simulator.log $dir/exporter.log"
 echo
-echo "A first scrape, certcentral_* lines only:"
-# No `| head` here: with pipefail, head closing the pipe early killed curl or grep with SIGPIPE,
-# which ended the script and stopped both processes right after the URLs were printed.
-metrics=$(curl -fsS "http://$EXPORTER_ADDR/metrics")
-awk '/^certcentral_/ && n++ < 40' <<<"$metrics"
-echo "..."
-echo
+# The summary the status page shows, once the first collections are in. No `| head` anywhere:
+# with pipefail, head closing the pipe early killed curl with SIGPIPE, which ended the script
+# and stopped both processes right after the URLs were printed.
+summary=""
+for _ in $(seq 50); do
+  summary=$(curl -fsS "http://$EXPORTER_ADDR/?format=text" || true)
+  case $summary in "" | *"no account data yet"*) sleep 0.2 ;; *) break ;; esac
+done
+echo "$summary"
 echo "Both are running; press Ctrl-C to stop them."
 wait

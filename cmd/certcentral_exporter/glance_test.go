@@ -12,9 +12,9 @@ import (
 	"github.com/certcentral-exporter/certcentral_exporter/internal/simulator"
 )
 
-// landingFor serves the landing page of one account against an in-process simulator, once
-// every collector has finished its first collection.
-func landingFor(t *testing.T, ds *simulator.Dataset, faults ...string) string {
+// demoSet watches one account named demo on an in-process simulator serving ds, and returns
+// once every collector has finished its first collection.
+func demoSet(t *testing.T, ds *simulator.Dataset, faults ...string) *accounts.Set {
 	t.Helper()
 	fs, err := simulator.ParseFaults(faults)
 	if err != nil {
@@ -42,6 +42,13 @@ func landingFor(t *testing.T, ds *simulator.Dataset, faults ...string) string {
 			t.Fatal("the first collections did not finish")
 		}
 	}
+	return set
+}
+
+// landingFor serves the landing page of demoSet's account.
+func landingFor(t *testing.T, ds *simulator.Dataset, faults ...string) string {
+	t.Helper()
+	set := demoSet(t, ds, faults...)
 	rec := httptest.NewRecorder()
 	newLandingPage(landingConfig{set: set, telemetryPath: "/metrics", logger: slog.New(slog.DiscardHandler)}).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
 	if rec.Code != 200 {
@@ -105,5 +112,31 @@ func TestLandingGlanceOnAFailingAccount(t *testing.T) {
 	}
 	if strings.Contains(page, "domains validated") {
 		t.Error("the checklist shows domain data although the domains collector failed")
+	}
+}
+
+// TestLandingSummaryText: /?format=text is the same summary for a terminal (make demo prints
+// it), served as plain text.
+func TestLandingSummaryText(t *testing.T) {
+	ds, err := simulator.Scenario("demo", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := demoSet(t, ds)
+	rec := httptest.NewRecorder()
+	newLandingPage(landingConfig{set: set, telemetryPath: "/metrics", logger: slog.New(slog.DiscardHandler)}).ServeHTTP(rec, httptest.NewRequest("GET", "/?format=text", nil))
+	if ct := rec.Header().Get("Content-Type"); ct != "text/plain; charset=utf-8" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	for _, want := range []string{
+		"Account demo (",
+		"    NO  funds: -130.00 USD available for new orders\n",
+		"    ok  7 products can be ordered\n",
+		"    ! ghost.admin@example.com (Administrator): never signed in\n",
+		"    ! legacy.example.com: DCV expired: redo it\n",
+	} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("the summary lacks %q:\n%s", want, rec.Body.String())
+		}
 	}
 }

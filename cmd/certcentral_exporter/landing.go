@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"html/template"
+	texttemplate "text/template"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -106,6 +107,21 @@ code { background: #f4f4f4; padding: 0 0.2em; }
 </html>
 `))
 
+// summaryTemplate is the landing page as plain text. text/template does not escape, so it is
+// never served as HTML.
+var summaryTemplate = texttemplate.Must(texttemplate.New("summary").Parse(`{{define "rows"}}{{range .}}    {{if .Urgent}}! {{else}}  {{end}}{{.Name}}: {{.Detail}}
+{{else}}      none
+{{end}}{{end}}{{range .Accounts}}Account {{.Name}} ({{.BaseURL}}){{if .Failing}}: {{.Failing}} of {{len .Collectors}} collectors failing{{end}}
+{{with .Glance}}{{if .HasData}}  Can it order and renew now?
+{{range .Checklist}}    {{if .OK}}ok  {{else}}NO  {{end}}{{.What}}
+{{end}}  Privileged users, riskiest first:
+{{template "rows" .Users}}  Domains to act on:
+{{template "rows" .Domains}}  Certificates expiring first:
+{{template "rows" .Certs}}{{else}}  no account data yet
+{{end}}{{end}}{{range .Collectors}}{{if and .Collected (not .Success)}}  collector {{.Name}} FAILED: {{.Reason}}: {{.Advice}}
+{{end}}{{end}}
+{{end}}`))
+
 func newLandingPage(c landingConfig) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
@@ -130,7 +146,11 @@ func newLandingPage(c landingConfig) http.Handler {
 			views = append(views, v)
 		}
 		var buf bytes.Buffer
-		err := landingTemplate.Execute(&buf, map[string]any{
+		tmpl, contentType := landingTemplate.Execute, "text/html; charset=utf-8"
+		if r.URL.Query().Get("format") == "text" { // the same page for a terminal: make demo prints it
+			tmpl, contentType = summaryTemplate.Execute, "text/plain; charset=utf-8"
+		}
+		err := tmpl(&buf, map[string]any{
 			"Version": version.Version, "TelemetryPath": c.telemetryPath, "Source": cfg.Source, "Accounts": views,
 		})
 		if err != nil {
@@ -138,7 +158,7 @@ func newLandingPage(c landingConfig) http.Handler {
 			http.Error(w, "cannot render the landing page", http.StatusInternalServerError)
 			return
 		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Type", contentType)
 		_, _ = w.Write(buf.Bytes())
 	})
 }

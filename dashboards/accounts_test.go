@@ -130,25 +130,30 @@ func TestRulesKeepTheAccount(t *testing.T) {
 	}
 }
 
-func TestRuleGroupingCheck(t *testing.T) {
+// The two grouping checks side by side: rules must keep account everywhere, dashboards only
+// where they join or group per exporter.
+func TestGroupingChecks(t *testing.T) {
 	for _, tc := range []struct {
-		expr     string
-		problems int
+		expr            string
+		rule, dashboard int // problems expected
 	}{
-		{`max by (job, instance) (x)`, 1},
-		{`max by (job, instance, account) (x)`, 0},
-		{`sum by (role) (x)`, 1},
-		{`sum without (endpoint, reason) (x)`, 0},
-		{`sum without (account) (x)`, 1},
-		{`a unless on(job, instance, currency) b`, 1},
-		{`a unless on(job, instance, account, currency) b`, 0},
-		{`a * ignoring(account) b`, 1},
-		{`a * on(job, instance, account) group_left(team) b`, 0},
-		{`count(x) by (instance)`, 1},
-		{`label_replace(x, "by (job)", "", "", "")`, 0},
+		{`max by (job, instance) (x)`, 1, 1},
+		{`max by (job, instance, account) (x)`, 0, 0},
+		{`sum by (role) (x)`, 1, 0}, // a dashboard may sum across the chosen accounts
+		{`sum without (endpoint, reason) (x)`, 0, 0},
+		{`sum without (account) (x)`, 1, 1},
+		{`a unless on(job, instance, currency) b`, 1, 1},
+		{`a unless on(job, instance, account, currency) b`, 0, 0},
+		{`a * ignoring(account) b`, 1, 1},
+		{`a * on(job, instance, account) group_left(team) b`, 0, 0},
+		{`count(x) by (instance)`, 1, 1},
+		{`label_replace(x, "by (job)", "", "", "")`, 0, 0},
 	} {
-		if got := len(ruleGroupingProblems(tc.expr)); got != tc.problems {
-			t.Errorf("ruleGroupingProblems(%s): %d problems, want %d", tc.expr, got, tc.problems)
+		if got := len(ruleGroupingProblems(tc.expr)); got != tc.rule {
+			t.Errorf("ruleGroupingProblems(%s): %d problems, want %d", tc.expr, got, tc.rule)
+		}
+		if got := len(dashboardGroupingProblems(tc.expr)); got != tc.dashboard {
+			t.Errorf("dashboardGroupingProblems(%s): %d problems, want %d", tc.expr, got, tc.dashboard)
 		}
 	}
 }

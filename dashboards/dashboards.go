@@ -54,7 +54,18 @@ type Panel struct {
 	GridPos     *struct {
 		H, W, X, Y int
 	} `json:"gridPos"`
-	Panels []Panel `json:"panels"`
+	Panels          []Panel          `json:"panels"`
+	Transformations []Transformation `json:"transformations"`
+}
+
+// Transformation is one of a panel's Grafana transformations (merge, sortBy, organize, ...);
+// only the organize options that name, hide and rename columns are modelled.
+type Transformation struct {
+	ID      string `json:"id"`
+	Options struct {
+		ExcludeByName map[string]bool   `json:"excludeByName"`
+		RenameByName  map[string]string `json:"renameByName"`
+	} `json:"options"`
 }
 
 // FieldConfig holds a panel's field defaults (unit, thresholds).

@@ -78,13 +78,19 @@ func checkVariables(t *testing.T, d dashboards.Dashboard) {
 			t.Errorf("variable %s: %v", name, err)
 		}
 	}
-	// The account variable narrows the exporters listed.
-	if inst, _ := d.Variable("instance"); !strings.Contains(inst.Query(), "$account") {
-		t.Errorf("the instance variable's query does not use $account: %s", inst.Query())
+	// The account variable lists the exporter's account label (the config's account names)
+	// from certcentral_up, which every account has even when its key is rejected; several can
+	// be chosen, or all. It narrows the exporters listed.
+	acc, _ := d.Variable("account")
+	if q, err := dashboards.ParseVariableQuery(acc.Query()); err != nil || q.Kind != "label_values" || q.Label != "account" ||
+		!strings.HasPrefix(q.Expr, "certcentral_up{") || !strings.Contains(q.Expr, `job=~"$job"`) {
+		t.Errorf("the account variable should be label_values(certcentral_up{job=~\"$job\"}, account): %s", acc.Query())
 	}
-	if acc, _ := d.Variable("account"); !strings.Contains(acc.Query(), "certcentral_account_info") ||
-		!strings.HasSuffix(strings.TrimSpace(acc.Query()), "organization)") {
-		t.Errorf("the account variable should list certcentral_account_info's organization label: %s", acc.Query())
+	if !acc.Multi || !acc.IncludeAll || acc.AllValue != ".*" {
+		t.Errorf("the account variable: multi %v, includeAll %v, allValue %q; want several accounts or All (.*)", acc.Multi, acc.IncludeAll, acc.AllValue)
+	}
+	if inst, _ := d.Variable("instance"); !strings.Contains(inst.Query(), `account=~"$account"`) {
+		t.Errorf("the instance variable's query does not filter on $account: %s", inst.Query())
 	}
 }
 
@@ -120,12 +126,20 @@ func checkPanel(t *testing.T, p dashboards.Panel) {
 		if len(sels) == 0 {
 			t.Errorf("panel %q query %s uses no certcentral_ series: %s", p.Title, tg.RefID, tg.Expr)
 		}
-		// Every series must follow the job and instance chosen at the top of the dashboard.
+		// Every series must follow the job, account and instance chosen at the top of the
+		// dashboard.
 		for _, s := range sels {
-			if !strings.Contains(s[2], `job=~"$job"`) || !strings.Contains(s[2], `instance=~"$instance"`) {
-				t.Errorf("panel %q query %s: %s%s does not filter on $job and $instance", p.Title, tg.RefID, s[1], s[2])
+			if !strings.Contains(s[2], `job=~"$job"`) || !strings.Contains(s[2], `account=~"$account"`) ||
+				!strings.Contains(s[2], `instance=~"$instance"`) {
+				t.Errorf("panel %q query %s: %s%s does not filter on $job, $account and $instance", p.Title, tg.RefID, s[1], s[2])
 			}
 		}
+		for _, problem := range dashboardGroupingProblems(tg.Expr) {
+			t.Errorf("panel %q query %s: %s", p.Title, tg.RefID, problem)
+		}
+	}
+	if p.Type == "table" {
+		checkAccountColumn(t, p)
 	}
 }
 
@@ -150,4 +164,40 @@ func TestParseVariableQuery(t *testing.T) {
 	if _, err := dashboards.ParseVariableQuery(`metrics(certcentral_)`); err == nil {
 		t.Error("metrics() accepted; the e2e check could not evaluate it")
 	}
+}
+
+// dashboardGroupingProblems: a dashboard may sum across the chosen accounts on purpose
+// (sum by (role)), but a join must match on account, a per-exporter grouping (one naming job
+// or instance) must also be per account, and nothing may drop account by name.
+func dashboardGroupingProblems(expr string) []string {
+	var out []string
+	for _, g := range groupings(expr) {
+		list := g.keyword + " (" + strings.Join(g.labels, ", ") + ")"
+		switch {
+		case g.keyword == "on" && !has(g.labels, "account"):
+			out = append(out, list+" leaves out account: series of different accounts would be joined")
+		case g.keyword == "by" && (has(g.labels, "instance") || has(g.labels, "job")) && !has(g.labels, "account"):
+			out = append(out, list+" groups per exporter but not per account")
+		case (g.keyword == "without" || g.keyword == "ignoring") && has(g.labels, "account"):
+			out = append(out, list+" drops account")
+		}
+	}
+	return out
+}
+
+// checkAccountColumn: a table lists the series' labels as columns, so it shows which account a
+// row belongs to, under the heading Account.
+func checkAccountColumn(t *testing.T, p dashboards.Panel) {
+	t.Helper()
+	for _, tr := range p.Transformations {
+		if tr.ID != "organize" {
+			continue
+		}
+		if tr.Options.ExcludeByName["account"] || tr.Options.RenameByName["account"] != "Account" {
+			t.Errorf("table %q: the account label should be shown as the column Account (organize: exclude %v, rename %q)",
+				p.Title, tr.Options.ExcludeByName["account"], tr.Options.RenameByName["account"])
+		}
+		return
+	}
+	t.Errorf("table %q has no organize transformation naming its columns (Account among them)", p.Title)
 }

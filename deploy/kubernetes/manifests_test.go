@@ -145,40 +145,6 @@ func TestKubePrometheusStackOverlay(t *testing.T) {
 	checkWiring(t, objs)
 }
 
-func TestMultiAccountOverlay(t *testing.T) {
-	objs := parseDocs(t, "multi-account", kustomize(t, "overlays/multi-account"))
-	checkWiring(t, objs)
-	for kind, n := range map[string]int{"Deployment": 2, "Service": 2, "ServiceAccount": 2, "ServiceMonitor": 1, "ConfigMap": 1, "Secret": 0} {
-		if got := len(find(objs, kind, "")); got != n {
-			t.Errorf("renders %d %s, want %d", got, kind, n)
-		}
-	}
-	keys := map[string]bool{}
-	for _, account := range []string{"team-a", "team-b"} {
-		o := one(t, objs, "Deployment", "certcentral-exporter-"+account)
-		d := decode[deployment](t, o)
-		if d.Spec.Selector.MatchLabels["certcentral-account"] != account || o.Metadata.Labels["certcentral-account"] != account {
-			t.Errorf("%s: selector %v, labels %v: want certcentral-account: %s in both", o.Metadata.Name, d.Spec.Selector.MatchLabels, o.Metadata.Labels, account)
-		}
-		p := d.Spec.Template.Spec
-		if want := "certcentral-api-key-" + account; p.Volumes[0].Secret.SecretName != want {
-			t.Errorf("%s mounts Secret %s, want %s: each account has its own key", o.Metadata.Name, p.Volumes[0].Secret.SecretName, want)
-		}
-		keys[p.Volumes[0].Secret.SecretName] = true
-		svc := one(t, objs, "Service", "certcentral-exporter-"+account)
-		if svc.Metadata.Labels["certcentral-account"] != account {
-			t.Errorf("Service %s lacks the certcentral-account label the ServiceMonitor copies", svc.Metadata.Name)
-		}
-	}
-	if len(keys) != 2 {
-		t.Error("the accounts share a Secret")
-	}
-	sm := decode[serviceMonitor](t, one(t, objs, "ServiceMonitor", "certcentral-exporter"))
-	if !slices.Contains(sm.Spec.TargetLabels, "certcentral-account") {
-		t.Error("the ServiceMonitor does not copy certcentral-account onto the series")
-	}
-}
-
 // The images and the manifests agree on the user and the port.
 func TestManifestsMatchDockerfiles(t *testing.T) {
 	objs := parseDocs(t, "demo", kustomize(t, "overlays/demo"))

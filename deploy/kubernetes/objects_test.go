@@ -55,7 +55,10 @@ type podSpec struct {
 	} `yaml:"securityContext"`
 	Containers []container `yaml:"containers"`
 	Volumes    []struct {
-		Name   string `yaml:"name"`
+		Name      string `yaml:"name"`
+		ConfigMap *struct {
+			Name string `yaml:"name"`
+		} `yaml:"configMap"`
 		Secret *struct {
 			SecretName  string `yaml:"secretName"`
 			DefaultMode int    `yaml:"defaultMode"`
@@ -140,6 +143,7 @@ type serviceMonitor struct {
 	} `yaml:"spec"`
 }
 
+// secret is a Secret's or a ConfigMap's data (base64 in a Secret, plain in a ConfigMap).
 type secret struct {
 	Data map[string]string `yaml:"data"`
 }

@@ -256,7 +256,7 @@ func checkAnnotations(a receivedAlert) []string {
 	if d == "" || strings.Contains(d, "<no value>") || strings.Contains(d, "{{") {
 		out = append(out, fmt.Sprintf("%s: badly rendered description %q", name, d))
 	}
-	for _, l := range []string{"username", "email", "domain", "common_name", "order_id", "currency", "collector", "group", "instance"} {
+	for _, l := range []string{"username", "email", "domain", "common_name", "order_id", "currency", "collector", "group", "instance", "account"} {
 		if v, ok := a.Labels[l]; ok && !strings.Contains(d, v) {
 			out = append(out, fmt.Sprintf("%s: description does not name %s %q: %q", name, l, v, d))
 		}

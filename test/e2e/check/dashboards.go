@@ -39,9 +39,8 @@ func checkDashboards(args []string) error {
 	emptyFile := fs.String("empty", "test/e2e/dashboards-empty-on-demo.yaml", "queries allowed to be empty on the demo account")
 	job := fs.String("job", "certcentral", "value for $job")
 	instance := fs.String("instance", "demo", "value for $instance: the demo account's exporter")
-	account := fs.String("account", "Example Corp", "value for $account: the demo account")
-	otherInstance := fs.String("other-instance", "healthy", "an exporter of another account")
-	otherAccount := fs.String("other-account", "Healthy Corp", "that other account")
+	account := fs.String("account", "default", "value for $account: the demo account's name (an exporter without a config file calls its one account default)")
+	otherInstance := fs.String("other-instance", "healthy", "another exporter with an account of the same name")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -66,7 +65,7 @@ func checkDashboards(args []string) error {
 	for _, f := range files {
 		d := f.Dashboard
 		fmt.Printf("dashboard %s (%s)\n", d.UID, d.Title)
-		c.checkVariables(ctx, d, *job, *instance, *account, *otherInstance, *otherAccount)
+		c.checkVariables(ctx, d, *job, *instance, *account, *otherInstance)
 		for _, p := range d.AllPanels() {
 			if p.Type == "row" {
 				continue
@@ -88,8 +87,8 @@ func checkDashboards(args []string) error {
 		sort.Strings(c.problems)
 		return fmt.Errorf("%d problem(s):\n  %s", len(c.problems), strings.Join(c.problems, "\n  "))
 	}
-	fmt.Printf("ok: %d dashboard queries across %d dashboards returned data for instance %q (or are listed as legitimately empty)\n",
-		c.queries, len(files), *instance)
+	fmt.Printf("ok: %d dashboard queries across %d dashboards returned data for instance %q and account %q (or are listed as legitimately empty), and none for an account not chosen\n",
+		c.queries, len(files), *instance, *account)
 	return nil
 }
 
@@ -134,6 +133,7 @@ func (c *dashCheck) checkTarget(ctx context.Context, d dashboards.Dashboard, p d
 			allowIdx = i
 		}
 	}
+	c.checkFollowsAccount(ctx, where, t)
 	switch {
 	case n > 0 && allowIdx < 0:
 		fmt.Printf("  ok     %-45q %s: %d series\n", p.Title, t.RefID, n)
@@ -144,7 +144,7 @@ func (c *dashCheck) checkTarget(ctx context.Context, d dashboards.Dashboard, p d
 	default:
 		used[allowIdx] = true
 		// Empty for the demo account is fine only if the query works where the situation exists.
-		wide := dashboards.Expand(t.Expr, merge(c.base, map[string]string{"instance": ".+"}))
+		wide := dashboards.Expand(t.Expr, merge(c.base, map[string]string{"instance": ".+", "account": ".+"}))
 		m, err := c.run(ctx, t, wide)
 		if err != nil || m == 0 {
 			c.failf("%s: empty for the demo account (%s) and also for every exporter of the run (%v)", where, allowed[allowIdx].Reason, err)
@@ -152,6 +152,24 @@ func (c *dashCheck) checkTarget(ctx context.Context, d dashboards.Dashboard, p d
 		}
 		fmt.Printf("  empty  %-45q %s: none for the demo account (%s); %d series across all exporters\n",
 			p.Title, t.RefID, allowed[allowIdx].Reason, m)
+	}
+}
+
+// noSuchAccount is an account name no exporter of the run has.
+const noSuchAccount = "no-such-account"
+
+// checkFollowsAccount: with an account chosen that nobody has, the query must show nothing, so
+// that a panel never mixes in the series of accounts the viewer did not choose.
+func (c *dashCheck) checkFollowsAccount(ctx context.Context, where string, t dashboards.Target) {
+	expr := dashboards.Expand(t.Expr, merge(c.base, map[string]string{"account": noSuchAccount}))
+	n, err := c.run(ctx, t, expr)
+	if err != nil {
+		c.failf("%s: %v\n    query: %s", where, err, expr)
+		return
+	}
+	if n > 0 {
+		c.failf("%s: returns %d series for account %q, which no exporter has: the query does not follow $account\n    query: %s",
+			where, n, noSuchAccount, expr)
 	}
 }
 
@@ -220,8 +238,10 @@ func contains(list []string, s string) bool {
 }
 
 // checkVariables: the job, account and instance lists hold what the run has, and choosing an
-// account narrows the exporters to that account's.
-func (c *dashCheck) checkVariables(ctx context.Context, d dashboards.Dashboard, job, instance, account, otherInstance, otherAccount string) {
+// account narrows the exporters to those serving it. Every exporter of this run has no config
+// file, so every one serves one account called default: choosing it lists them all, choosing
+// an account nobody has lists none.
+func (c *dashCheck) checkVariables(ctx context.Context, d dashboards.Dashboard, job, instance, account, otherInstance string) {
 	get := func(name string, vars map[string]string) []string {
 		v, ok := d.Variable(name)
 		if !ok {
@@ -237,7 +257,7 @@ func (c *dashCheck) checkVariables(ctx context.Context, d dashboards.Dashboard, 
 	jobs := get("job", c.base)
 	accounts := get("account", c.base)
 	mine := get("instance", c.base)
-	theirs := get("instance", merge(c.base, map[string]string{"account": regexp.QuoteMeta(otherAccount)}))
+	nobodys := get("instance", merge(c.base, map[string]string{"account": noSuchAccount}))
 	every := get("instance", merge(c.base, map[string]string{"account": ".*"}))
 	check := func(ok bool, format string, a ...any) {
 		if !ok {
@@ -245,9 +265,9 @@ func (c *dashCheck) checkVariables(ctx context.Context, d dashboards.Dashboard, 
 		}
 	}
 	check(contains(jobs, job), "job variable %v lacks %q", jobs, job)
-	check(contains(accounts, account) && contains(accounts, otherAccount), "account variable %v lacks %q or %q", accounts, account, otherAccount)
-	check(contains(mine, instance) && !contains(mine, otherInstance), "account %q lists exporters %v: want %q and not %q", account, mine, instance, otherInstance)
-	check(contains(theirs, otherInstance) && !contains(theirs, instance), "account %q lists exporters %v: want %q and not %q", otherAccount, theirs, otherInstance, instance)
+	check(contains(accounts, account) && !contains(accounts, noSuchAccount), "account variable %v lacks %q", accounts, account)
+	check(contains(mine, instance) && contains(mine, otherInstance), "account %q lists exporters %v: want %q and %q", account, mine, instance, otherInstance)
+	check(len(nobodys) == 0, "account %q, which nobody has, lists exporters %v: want none", noSuchAccount, nobodys)
 	check(contains(every, instance) && contains(every, otherInstance), "all accounts list exporters %v: want %q and %q", every, instance, otherInstance)
 	fmt.Printf("  ok     variables: job %v; accounts %v; exporters of %q: %v; of all accounts: %v\n", jobs, accounts, account, mine, every)
 }

@@ -130,6 +130,7 @@ func (c *domainsCollector) Collect(ctx context.Context, out *Output) error {
 	}
 	out.gauge(domainsPendingDesc, float64(counts[dcvPending]+counts[dcvExpired]))
 	out.gauge(domainsInactiveDesc, float64(inactive))
+	facts.states = counts
 	out.facts = facts
 
 	kept, dropped := perDomain.top(c.opts.MaxDomains)

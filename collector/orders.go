@@ -82,6 +82,7 @@ func (c *ordersCollector) Collect(ctx context.Context, out *Output) error {
 				facts.certNames = append(facts.certNames, certificateNames(o.CommonName, o.DNSNames))
 			}
 		}
+		facts.issuance.note(o, now)
 	})
 	out.addRequests(stats)
 	if err != nil {

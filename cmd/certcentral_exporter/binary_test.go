@@ -67,7 +67,7 @@ func TestBinariesAgainstSimulator(t *testing.T) {
 		`certcentral_account_balance{currency="USD"}`:                                             "120",
 		`certcentral_account_unpaid_invoice_balance{currency="USD"}`:                              "250",
 		`certcentral_products{group="ssl_certificate"}`:                                           "3",
-		`certcentral_orders{product="ssl_plus",status="issued"}`:                                  "4",
+		`certcentral_orders{product="ssl_plus",status="issued"}`:                                  "5",
 		`certcentral_collector_success{collector="orders"}`:                                       "1",
 		`certcentral_api_requests_total{code="200",endpoint="/user"}`:                             "1",
 		`certcentral_domain_active_certificates{domain="legacy.example.com",domain_id="3100004"}`: "1",

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
@@ -82,7 +83,7 @@ func addFlags(app *kingpin.Application) *settings {
 		Default("50").IntVar(&s.burstLimit)
 
 	for _, d := range collector.Definitions() {
-		s.enabled[d.Name] = app.Flag("collector."+d.Name, "Enable the "+d.Name+" collector: "+d.Help).Default("true").Bool()
+		s.enabled[d.Name] = app.Flag("collector."+d.Name, "Enable the "+d.Name+" collector: "+d.Help).Default(strconv.FormatBool(!d.DefaultOff)).Bool()
 		iv := new(model.Duration)
 		durationFlag(app.Flag("collector."+d.Name+".min-interval", "Refresh the "+d.Name+" data at most this often (0 = --certcentral.cache-ttl)."), iv, "0s")
 		s.minInterval[d.Name] = iv

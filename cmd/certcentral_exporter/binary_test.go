@@ -16,6 +16,7 @@ const knownKey = "KnownSecretKey-7f3a9c1e5b2d8f4a6c0e"
 type stack struct {
 	exporter, simulator *testbin.Proc
 	exporterURL, simURL string
+	exporterBin         string // the built exporter, for commands such as check
 }
 
 // startStack runs the real simulator (demo account) and the real exporter on loopback.
@@ -24,7 +25,7 @@ func startStack(t *testing.T, exporterArgs ...string) *stack {
 	bins := testbin.Build(t, "certcentral_exporter", "certcentral-simulator")
 	keyFile := testbin.WriteKeyFile(t, knownKey)
 	simAddr, expAddr := testbin.FreeAddr(t), testbin.FreeAddr(t)
-	s := &stack{exporterURL: "http://" + expAddr, simURL: "http://" + simAddr}
+	s := &stack{exporterURL: "http://" + expAddr, simURL: "http://" + simAddr, exporterBin: bins[0]}
 	s.simulator = testbin.Start(t, bins[1], []string{"--web.listen-address=" + simAddr, "--api-key-file=" + keyFile, "--scenario=demo"})
 	s.simulator.WaitHTTP(t, s.simURL+"/_sim/stats", 10*time.Second)
 	args := append([]string{

@@ -22,7 +22,7 @@ const DefaultMaxKeys = 10000
 func init() {
 	register(Definition{
 		Name:        "api_keys",
-		BudgetShare: 0.05,
+		BudgetShare: 0.02,
 		Endpoint:    "/key",
 		Help:        "API keys and ACME directory URLs: owner, restriction, last use (GET /key). Off by default: listing every key needs an Administrator.",
 		Permission: "listing API keys needs a key with no restriction or View Only, linked to an Administrator " +

@@ -23,7 +23,7 @@ type DomainsOptions struct {
 func init() {
 	register(Definition{
 		Name:        "domains",
-		BudgetShare: 0.2,
+		BudgetShare: 0.16,
 		Endpoint:    "/domain",
 		Help:        "Domains by DCV state, and per domain the DCV expiry (GET /domain).",
 		Permission: "reading domains needs a key with no restriction, View Only or " +

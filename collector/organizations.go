@@ -25,7 +25,7 @@ const DefaultMaxOrganizations = 10000
 func init() {
 	register(Definition{
 		Name:        "organizations",
-		BudgetShare: 0.05,
+		BudgetShare: 0.02,
 		Endpoint:    "/organization",
 		Help:        "Organizations and their OV/EV/code signing validations with expiry (GET /organization?include_validation=true).",
 		Permission: "reading organizations needs a key with no restriction, View Only or " +

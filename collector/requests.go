@@ -23,7 +23,7 @@ const DefaultMaxRequests = 1000
 func init() {
 	register(Definition{
 		Name:        "requests",
-		BudgetShare: 0.05,
+		BudgetShare: 0.03,
 		Endpoint:    "/request",
 		Help:        "The approval queue: certificate requests waiting for an approver, and the oldest one's age (GET /request?filters[status]=pending).",
 		Permission: "reading requests needs a key with no restriction, View Only, Orders or Orders, Domains, Organizations, " +

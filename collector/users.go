@@ -24,7 +24,7 @@ type UsersOptions struct {
 func init() {
 	register(Definition{
 		Name:        "users",
-		BudgetShare: 0.2,
+		BudgetShare: 0.17,
 		Endpoint:    "/user",
 		Help:        "Users by role and status, and per user the last sign-in (GET /user).",
 		Permission: "reading users needs a key with no restriction, View Only or User Management, " +

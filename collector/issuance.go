@@ -17,14 +17,21 @@ import (
 
 // Reasons of certcentral_issuance_blockers, each with the collectors it needs.
 const (
-	blockerDCVExpired     = "dcv_expired"                     // domains
-	blockerDCVPending     = "dcv_pending"                     // domains
-	blockerOrgValidation  = "organization_validation_expired" // organizations
-	blockerNoProduct      = "no_product"                      // products and orders
-	blockerFunds          = "insufficient_funds"              // balance
-	blockerApproval       = "approval_pending"                // requests
-	blockerStuckOrder     = "order_stuck"                     // orders
-	stuckAfter            = 24 * time.Hour
+	blockerDCVExpired    = "dcv_expired"                     // domains
+	blockerDCVPending    = "dcv_pending"                     // domains
+	blockerOrgValidation = "organization_validation_expired" // organizations
+	blockerNoProduct     = "no_product"                      // products and orders
+	blockerFunds         = "insufficient_funds"              // balance
+	blockerApproval      = "approval_pending"                // requests
+	blockerStuckOrder    = "order_stuck"                     // orders
+)
+
+const (
+	// stuckAfter: an order waiting longer than this since it was created is stuck. Issuance
+	// normally takes minutes to hours; a day means someone must act.
+	stuckAfter = 24 * time.Hour
+	// maxOrgProductCounters bounds the (organization, product) counters the orders keep for the
+	// joins: far above any real account, and a few megabytes against a hostile one.
 	maxOrgProductCounters = 100_000
 )
 
@@ -87,6 +94,10 @@ type stuckOrders struct {
 type orderIssuanceFacts struct {
 	certs map[orgProduct]int // unexpired issued certificates
 	stuck map[string]stuckOrders
+	// current is set when only orders with a current certificate were asked for
+	// (--collector.orders.only-current): unissued orders are then not seen, so nothing can be
+	// said about stuck ones.
+	current bool
 }
 
 // note records one order: an unexpired issued certificate under its organization and
@@ -196,7 +207,7 @@ func emitIssuance(ch chan<- prometheus.Metric, facts map[string]any) {
 	if p, ok := facts["products"].(productFacts); ok && hasOrders {
 		missing := map[string]bool{}
 		for k := range orders.issuance.certs {
-			if !p.orderable[k.product] {
+			if k.product != "" && !p.orderable[k.product] {
 				missing[k.product] = true
 			}
 		}
@@ -208,7 +219,7 @@ func emitIssuance(ch chan<- prometheus.Metric, facts map[string]any) {
 	if r, ok := facts["requests"].(requestFacts); ok {
 		gauge(issuanceBlockersDesc, float64(r.pending), blockerApproval)
 	}
-	if hasOrders {
+	if hasOrders && !orders.issuance.current {
 		total := 0
 		for _, status := range stuckStatuses {
 			s := orders.issuance.stuck[status]

@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
 	"github.com/certcentral-exporter/certcentral_exporter/internal/certcentral"
 	"github.com/certcentral-exporter/certcentral_exporter/internal/simulator"
 )
@@ -130,11 +133,18 @@ func TestIssuanceBlockers(t *testing.T) {
 		{"products without orders", "demo", []string{"products", "balance"}, nil, map[string]string{"insufficient_funds": "1"}},
 		{"requests failing", "demo", collectorNames(), []string{"/request=status:500"}, without(all, "approval_pending")},
 		{"orders failing", "demo", collectorNames(), []string{"/order/certificate=status:403"}, without(all, "no_product", "order_stuck")},
+		// Only orders with a current certificate are read: pending ones are not seen.
+		{"orders only current", "demo", collectorNames(), nil, without(all, "order_stuck")},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			env := newTestEnv(t, tt.scenario)
 			env.sim.SetFaults(mustFaults(t, tt.faults))
-			got := sampleValues(scrapeText(t, env.exporter(t, tt.collectors)), b+"{")
+			onlyCurrent := strings.HasSuffix(tt.name, "only current")
+			text := scrapeText(t, env.exporter(t, tt.collectors, func(c *Config) { c.Options.Orders.OnlyCurrent = onlyCurrent }))
+			if stuck := strings.Contains(text, "certcentral_orders_stuck{"); stuck != (tt.want["order_stuck"] != "") {
+				t.Errorf("certcentral_orders_stuck present: %v, want it exactly when order_stuck is", stuck)
+			}
+			got := sampleValues(text, b+"{")
 			if len(got) != len(tt.want) {
 				t.Errorf("reasons %v, want %v", got, tt.want)
 			}
@@ -411,4 +421,39 @@ func rewriteBody(next http.Handler, path string, edit func(string) string) http.
 		w.WriteHeader(rec.Code)
 		_, _ = w.Write([]byte(body))
 	})
+}
+
+// TestNoProduct: a product of unexpired certificates that the account can no longer order is
+// a blocker; an order without a product name is not (there is nothing to look up).
+func TestNoProduct(t *testing.T) {
+	var o orderFacts
+	for _, order := range []certcentral.Order{
+		{Status: "issued", ProductNameID: "ssl_plus", ValidTill: goldenNow.Add(time.Hour)},
+		{Status: "issued", ProductNameID: "ssl_basic", ValidTill: goldenNow.Add(time.Hour)},     // no longer orderable
+		{Status: "issued", ProductNameID: "ssl_basic", ValidTill: goldenNow.Add(2 * time.Hour)}, // the same product again
+		{Status: "issued", ProductNameID: "ssl_legacy", ValidTill: goldenNow.Add(-time.Hour)},   // expired: renews nothing
+		{Status: "issued", ProductNameID: "", ValidTill: goldenNow.Add(time.Hour)},              // no name
+		{Status: "pending", ProductNameID: "code_signing", Created: goldenNow.Add(-time.Hour)},  // not issued
+	} {
+		o.issuance.note(order, goldenNow)
+	}
+	ch := make(chan prometheus.Metric, 100)
+	emitIssuance(ch, map[string]any{"orders": o, "products": productFacts{orderable: map[string]bool{"ssl_plus": true}}})
+	close(ch)
+	found := false
+	for m := range ch {
+		var d dto.Metric
+		if err := m.Write(&d); err != nil {
+			t.Fatal(err)
+		}
+		if l := d.GetLabel(); len(l) == 1 && l[0].GetValue() == blockerNoProduct {
+			found = true
+			if v := d.GetGauge().GetValue(); v != 1 {
+				t.Errorf("no_product = %v, want 1 (ssl_basic)", v)
+			}
+		}
+	}
+	if !found {
+		t.Error("no no_product reason")
+	}
 }

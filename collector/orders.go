@@ -88,6 +88,7 @@ func (c *ordersCollector) Collect(ctx context.Context, out *Output) error {
 	if err != nil {
 		return err
 	}
+	facts.issuance.current = c.opts.OnlyCurrent
 	out.facts = facts
 	for k, n := range counts {
 		out.gauge(ordersDesc, float64(n), k.status, k.product)

@@ -26,7 +26,7 @@ trap cleanup EXIT INT TERM
   --scenario="$SCENARIO" >"$dir/simulator.log" 2>&1 &
 pids+=($!)
 ./bin/certcentral_exporter --web.listen-address="$EXPORTER_ADDR" --certcentral.url="http://$SIM_ADDR/services/v2" \
-  --certcentral.api-key-file="$dir/api-key" >"$dir/exporter.log" 2>&1 &
+  --certcentral.api-key-file="$dir/api-key" --collector.api_keys >"$dir/exporter.log" 2>&1 &
 pids+=($!)
 
 for _ in $(seq 50); do
@@ -46,8 +46,12 @@ echo "Exporter status page:                   http://$EXPORTER_ADDR/"
 echo "Exporter metrics:                       http://$EXPORTER_ADDR/metrics"
 echo "Logs: $dir/simulator.log $dir/exporter.log"
 echo
+scrape=$(curl -fsS "http://$EXPORTER_ADDR/metrics")
+echo "What blocks issuance now (certcentral_issuance_blockers), and what depends on it:"
+grep -E '^certcentral_(issuance_blockers|orders_stuck|organization_active_certificates|domain_active_certificates)\{' <<<"$scrape" || true
+echo
 echo "A first scrape, certcentral_* lines only:"
-curl -fsS "http://$EXPORTER_ADDR/metrics" | grep '^certcentral_' | head -n 40
+grep '^certcentral_' <<<"$scrape" | head -n 40
 echo "..."
 echo
 echo "Both are running; press Ctrl-C to stop them."

@@ -68,3 +68,35 @@ func BenchmarkRenderLargeExposition(b *testing.B) {
 	}
 	b.ReportMetric(float64(series), "series")
 }
+
+// BenchmarkIssuanceCollectorsLarge measures one collection of each new collector of the
+// issuance blockers on the "large" account (43 organizations, 500 pending requests of 1,000,
+// 402 API keys), from the simulator on loopback: decoding, ranking and building the series.
+func BenchmarkIssuanceCollectorsLarge(b *testing.B) {
+	ds := simulator.Generate(1, simulator.Sizes{Users: 10000, Domains: 50000, Orders: 100000}, goldenNow)
+	sim := simulator.New(simulator.Options{Keys: []simulator.Key{{Value: testKey}}, Dataset: ds,
+		Now: func() time.Time { return goldenNow }, RateLimit: simulator.RateLimit{Disabled: true}})
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	client, err := certcentral.New(certcentral.Config{BaseURL: srv.URL + "/services/v2", APIKey: testKey})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, name := range []string{"organizations", "requests", "api_keys"} {
+		b.Run(name, func(b *testing.B) {
+			def, _ := Lookup(name)
+			c := def.New(client, Options{Organizations: OrganizationsOptions{Now: func() time.Time { return goldenNow }},
+				APIKeys: APIKeysOptions{Now: func() time.Time { return goldenNow }}})
+			series := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				out := newOutput()
+				if err := c.Collect(context.Background(), out); err != nil {
+					b.Fatal(err)
+				}
+				series = len(out.metrics)
+			}
+			b.ReportMetric(float64(series), "series")
+		})
+	}
+}

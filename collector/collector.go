@@ -34,6 +34,9 @@ type Definition struct {
 	// collectors sum to 0.8, leaving room for retries and the check command.
 	BudgetShare float64
 	New         func(client *certcentral.Client, opts Options) Collector
+	// DefaultOff collectors run only when asked for (--collector.<name>): their endpoint
+	// needs more than the View Only key the README recommends.
+	DefaultOff bool
 }
 
 var definitions = map[string]Definition{}
@@ -63,6 +66,10 @@ type Options struct {
 	Orders   OrdersOptions
 	Balance  BalanceOptions
 	Products struct{}
+
+	Organizations OrganizationsOptions
+	Requests      RequestsOptions
+	APIKeys       APIKeysOptions
 }
 
 // Output gathers the metrics of one collection together with what went wrong in the data

@@ -19,11 +19,13 @@ var domainActiveCertsDesc = newDesc("domain_active_certificates",
 // domainFacts are the active domains whose DCV expired, by lower-case name.
 type domainFacts struct {
 	expired map[string]int64 // name -> domain id
+	states  map[string]int   // active domains by DCV state, for the issuance blockers
 }
 
 // orderFacts are the names of every unexpired issued certificate, one slice per certificate.
 type orderFacts struct {
 	certNames [][]string
+	issuance  orderIssuanceFacts // see issuance.go
 }
 
 // certificateNames returns the distinct lower-case names of a certificate. A wildcard

@@ -23,7 +23,7 @@ type DomainsOptions struct {
 func init() {
 	register(Definition{
 		Name:        "domains",
-		BudgetShare: 0.2,
+		BudgetShare: 0.16,
 		Endpoint:    "/domain",
 		Help:        "Domains by DCV state, and per domain the DCV expiry (GET /domain).",
 		Permission: "reading domains needs a key with no restriction, View Only or " +
@@ -130,6 +130,7 @@ func (c *domainsCollector) Collect(ctx context.Context, out *Output) error {
 	}
 	out.gauge(domainsPendingDesc, float64(counts[dcvPending]+counts[dcvExpired]))
 	out.gauge(domainsInactiveDesc, float64(inactive))
+	facts.states = counts
 	out.facts = facts
 
 	kept, dropped := perDomain.top(c.opts.MaxDomains)

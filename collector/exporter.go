@@ -111,7 +111,8 @@ func NewExporter(cfg Config) (*Exporter, error) {
 	if cfg.SlowCollection <= 0 {
 		cfg.SlowCollection = time.Second
 	}
-	for _, o := range []*func() time.Time{&cfg.Options.Users.Now, &cfg.Options.Domains.Now, &cfg.Options.Orders.Now} {
+	for _, o := range []*func() time.Time{&cfg.Options.Users.Now, &cfg.Options.Domains.Now, &cfg.Options.Orders.Now,
+		&cfg.Options.Organizations.Now, &cfg.Options.Requests.Now, &cfg.Options.APIKeys.Now} {
 		if *o == nil {
 			*o = cfg.Now
 		}

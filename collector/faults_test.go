@@ -23,12 +23,15 @@ import (
 // dataFamily is a family each collector serves only from a good collection: its presence shows
 // that the collector's data is served.
 var dataFamily = map[string]string{
-	"account":  "certcentral_account_info{",
-	"balance":  "certcentral_account_balance{",
-	"domains":  "certcentral_domains{",
-	"orders":   "certcentral_orders{",
-	"products": "certcentral_products{",
-	"users":    "certcentral_users{",
+	"account":       "certcentral_account_info{",
+	"balance":       "certcentral_account_balance{",
+	"domains":       "certcentral_domains{",
+	"orders":        "certcentral_orders{",
+	"products":      "certcentral_products{",
+	"users":         "certcentral_users{",
+	"organizations": "certcentral_organizations{",
+	"requests":      "certcentral_requests_pending{",
+	"api_keys":      "certcentral_api_keys{",
 }
 
 // countingHandler counts the bytes each endpoint's answers carried and the handlers still
@@ -138,7 +141,7 @@ var faultCases = []faultCase{
 				t.Errorf("/user: %d requests, want 3 client attempts (each possibly resent by net/http on up to two idle connections)", n)
 			}
 		}},
-	{name: "simulator rate limit", affected: []string{"account", "balance", "domains", "orders", "products", "users"}, reason: "rate_limited",
+	{name: "simulator rate limit", reason: "rate_limited", // every collector: affected is filled in by TestFaults
 		sim: func(o *simulator.Options) {
 			o.RateLimit = simulator.RateLimit{Windows: []simulator.Window{{Limit: 10, Per: time.Hour}}}
 		},
@@ -152,15 +155,15 @@ var faultCases = []faultCase{
 			env.sim.ResetStats()
 		},
 		check: func(t *testing.T, env *faultEnv) {
-			if st := env.sim.Stats(); st.RateLimited != 6 || st.Total() != 6 {
+			if n, st := len(collectorNames()), env.sim.Stats(); st.RateLimited != n || st.Total() != n {
 				t.Errorf("%d requests, %d refused with 429: want one per collector and no retry", st.Total(), st.RateLimited)
 			}
 			env.sim.ResetRateLimits() // the window drains: the recovery below must succeed
 		}},
-	{name: "orders-only key", affected: []string{"balance", "domains", "users"}, reason: "missing_permission", noRecover: true,
+	{name: "orders-only key", affected: []string{"api_keys", "balance", "domains", "organizations", "users"}, reason: "missing_permission", noRecover: true,
 		sim: func(o *simulator.Options) { o.Keys[0].Restriction = simulator.RestrictionOrders },
 		check: func(t *testing.T, env *faultEnv) {
-			for _, ep := range []string{"/finance/balance", "/domain", "/user"} {
+			for _, ep := range []string{"/finance/balance", "/domain", "/user", "/organization", "/key"} {
 				if n := env.sim.Stats().Requests[ep]; n != 1 {
 					t.Errorf("%s: %d requests, want 1 (no retry on 403)", ep, n)
 				}
@@ -173,7 +176,10 @@ var faultCases = []faultCase{
 // are served, the scrape keeps its deadline, no goroutine is left behind, and clearing the
 // fault recovers once the cache TTL has passed.
 func TestFaults(t *testing.T) {
-	for _, tc := range faultCases {
+	for _, tc := range append(faultCases, endpointFaultCases("/organization", "/request", "/key")...) {
+		if tc.affected == nil {
+			tc.affected = collectorNames() // the registry is complete only once init has run
+		}
 		t.Run(tc.name, func(t *testing.T) {
 			before := runtime.NumGoroutine()
 			// The inner test's cleanups close the exporter and the simulator before the count.
@@ -278,6 +284,47 @@ func runFaultCase(t *testing.T, tc faultCase) {
 	if strings.Contains(text, "certcentral_collector_error{") {
 		t.Errorf("an error series is left after recovery:\n%s", testbin.Lines(text, "certcentral_collector_error"))
 	}
+}
+
+// endpointFaultCases are every simulator fault kind on each of endpoints: each must fail the
+// collector reading that endpoint alone, with the right reason.
+func endpointFaultCases(endpoints ...string) []faultCase {
+	kinds := []faultCase{
+		{name: "status 503", faults: []string{"=status:503"}, reason: "server_error", requests: 3,
+			config: func(c *Config) { c.CollectionTimeout = 5 * time.Second }},
+		{name: "status 404", faults: []string{"=status:404"}, reason: "not_found", requests: 1},
+		{name: "status 429", faults: []string{"=status:429"}, reason: "rate_limited", requests: 1},
+		{name: "status 403", faults: []string{"=status:403"}, reason: "missing_permission", requests: 1},
+		{name: "latency", faults: []string{"=latency:3s"}, reason: "timeout",
+			client: func(c *certcentral.Config) { c.HTTPClient = &http.Client{Timeout: 300 * time.Millisecond} }},
+		{name: "hang", faults: []string{"=hang"}, reason: "timeout", firstReason: "timeout", deadline: 400 * time.Millisecond,
+			client: func(c *certcentral.Config) { c.HTTPClient = &http.Client{Timeout: 10 * time.Second} },
+			config: func(c *Config) { c.CollectionTimeout = time.Second }},
+		{name: "truncated", faults: []string{"=truncated"}, reason: "decode_error"},
+		{name: "malformed", faults: []string{"=malformed"}, reason: "decode_error"},
+		{name: "html", faults: []string{"=html"}, reason: "server_error"},
+		{name: "html 200", faults: []string{"=html:200"}, reason: "invalid_response"},
+		{name: "html 403", faults: []string{"=html:403"}, reason: "invalid_response", requests: 1},
+		{name: "oversized", faults: []string{"=oversized:1GB"}, reason: "response_too_large"},
+		{name: "reset", faults: []string{"=reset"}, reason: "connection",
+			config: func(c *Config) { c.CollectionTimeout = 5 * time.Second }},
+	}
+	var out []faultCase
+	for _, ep := range endpoints {
+		name := ""
+		for _, d := range Definitions() {
+			if d.Endpoint == ep {
+				name = d.Name
+			}
+		}
+		for _, k := range kinds {
+			k.name = ep + " " + k.name
+			k.faults = []string{ep + k.faults[0]}
+			k.affected = []string{name}
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 type panickingCollector struct{}

@@ -91,3 +91,18 @@ func TestRankedKeepsMostUrgent(t *testing.T) {
 		t.Errorf("top(0) should keep all: %v %d", all, d)
 	}
 }
+
+// TestBudgetSharesSum: the collectors' shares of the request budget leave a fifth of it for
+// retries and the check command, with every collector enabled.
+func TestBudgetSharesSum(t *testing.T) {
+	sum := 0.0
+	for _, d := range Definitions() {
+		if d.BudgetShare <= 0 {
+			t.Errorf("%s has no share of the budget", d.Name)
+		}
+		sum += d.BudgetShare
+	}
+	if math.Abs(sum-0.8) > 1e-9 {
+		t.Errorf("the shares sum to %v, want 0.8", sum)
+	}
+}

@@ -82,11 +82,13 @@ func (c *ordersCollector) Collect(ctx context.Context, out *Output) error {
 				facts.certNames = append(facts.certNames, certificateNames(o.CommonName, o.DNSNames))
 			}
 		}
+		facts.issuance.note(o, now)
 	})
 	out.addRequests(stats)
 	if err != nil {
 		return err
 	}
+	facts.issuance.current = c.opts.OnlyCurrent
 	out.facts = facts
 	for k, n := range counts {
 		out.gauge(ordersDesc, float64(n), k.status, k.product)

@@ -31,6 +31,7 @@ type productsCollector struct {
 func (c *productsCollector) Collect(ctx context.Context, out *Output) error {
 	groups := map[string]int{}
 	seen := map[[4]string]bool{}
+	facts := productFacts{orderable: map[string]bool{}}
 	stats, err := c.client.ListProducts(ctx, func(p certcentral.Product) {
 		out.problems(p.Problems)
 		group := labelOr(p.Group, "unknown")
@@ -39,6 +40,7 @@ func (c *productsCollector) Collect(ctx context.Context, out *Output) error {
 			return
 		}
 		seen[key] = true
+		facts.orderable[p.NameID] = true
 		groups[group]++
 		out.gauge(productInfoDesc, 1, p.NameID, p.Name, p.Type, group)
 	})
@@ -49,5 +51,6 @@ func (c *productsCollector) Collect(ctx context.Context, out *Output) error {
 	for g, n := range groups {
 		out.gauge(productsDesc, float64(n), g)
 	}
+	out.facts = facts
 	return nil
 }

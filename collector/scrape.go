@@ -308,6 +308,7 @@ func (e *Exporter) emitHealth(ch chan<- prometheus.Metric, snaps []snapshot, now
 			emitDomainActiveCertificates(ch, d, o)
 		}
 	}
+	emitIssuance(ch, facts)
 }
 
 // families checks a collection's metrics once and turns them into sorted metric families.

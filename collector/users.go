@@ -24,7 +24,7 @@ type UsersOptions struct {
 func init() {
 	register(Definition{
 		Name:        "users",
-		BudgetShare: 0.2,
+		BudgetShare: 0.17,
 		Endpoint:    "/user",
 		Help:        "Users by role and status, and per user the last sign-in (GET /user).",
 		Permission: "reading users needs a key with no restriction, View Only or User Management, " +
@@ -103,11 +103,13 @@ func (c *usersCollector) Collect(ctx context.Context, out *Output) error {
 		never[roleNames[id]] += 0
 	}
 	var perUser ranked[certcentral.User]
+	facts := userFacts{byID: map[int64]userFact{}}
 
 	stats, err := c.client.ListUsers(ctx, func(u certcentral.User) {
 		role, rank := primaryRole(u.Roles)
 		status := labelOr(u.Status, "unknown")
 		counts[roleStatus{role, status}]++
+		facts.byID[u.ID] = userFact{role, status}
 		if u.NeverLoggedIn() {
 			never[role]++
 		}
@@ -127,6 +129,7 @@ func (c *usersCollector) Collect(ctx context.Context, out *Output) error {
 	for role, n := range never {
 		out.gauge(usersNeverDesc, float64(n), role)
 	}
+	out.facts = facts
 	kept, dropped := perUser.top(c.opts.MaxUsers)
 	out.dropped += dropped
 	for _, u := range kept {

@@ -192,7 +192,8 @@ func LookupSetting(name string) (Setting, bool) {
 	return Setting{}, false
 }
 
-// DefaultSettings are the settings with every default applied and every collector enabled.
+// DefaultSettings are the settings with every default applied and the collectors that are on
+// by default enabled.
 func DefaultSettings() Settings {
 	var s Settings
 	for _, d := range SettingsTable {
@@ -201,7 +202,9 @@ func DefaultSettings() Settings {
 		}
 	}
 	for _, d := range collector.Definitions() {
-		s.Collectors = append(s.Collectors, d.Name)
+		if !d.DefaultOff {
+			s.Collectors = append(s.Collectors, d.Name)
+		}
 	}
 	return s
 }

@@ -12,7 +12,8 @@
 .PHONY: fuzz-smoke soak screenshot
 
 FUZZ_TIME    ?= 20000x
-FUZZ_TARGETS ?= FuzzDecodeUsers FuzzDecodeDomains FuzzDecodeOrders FuzzDecodeProducts FuzzDecodeBalance FuzzErrorBody FuzzParseDates
+FUZZ_TARGETS ?= FuzzDecodeUsers FuzzDecodeDomains FuzzDecodeOrders FuzzDecodeProducts FuzzDecodeBalance \
+                FuzzDecodeOrganizations FuzzDecodeRequests FuzzDecodeAPIKeys FuzzErrorBody FuzzParseDates
 
 fuzz-smoke:
 	@set -e; for t in $(FUZZ_TARGETS); do \

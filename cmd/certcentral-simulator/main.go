@@ -268,6 +268,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 			// One line with what is served; never the key.
 			logger.Info("CertCentral simulator listening", "address", addr, "dataset", source,
 				"users", len(ds.Users), "domains", len(ds.Domains), "orders", len(ds.Orders), "products", len(ds.Products),
+				"organizations", len(ds.Organizations), "requests", len(ds.Requests), "api_keys", len(ds.APIKeys),
 				"key_restriction", cfg.restriction.String(), "rate_limit", cfg.rateLimit, "latency", cfg.latency, "faults", len(cfg.faults))
 		}
 	}

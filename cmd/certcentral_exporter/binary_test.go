@@ -16,6 +16,7 @@ const knownKey = "KnownSecretKey-7f3a9c1e5b2d8f4a6c0e"
 type stack struct {
 	exporter, simulator *testbin.Proc
 	exporterURL, simURL string
+	exporterBin         string // the built exporter, for commands such as check
 }
 
 // startStack runs the real simulator (demo account) and the real exporter on loopback.
@@ -23,7 +24,7 @@ func startStack(t *testing.T, exporterArgs ...string) *stack {
 	t.Helper()
 	bins := testbin.Build(t, "certcentral_exporter", "certcentral-simulator")
 	keyFile := testbin.WriteKeyFile(t, knownKey)
-	s := &stack{}
+	s := &stack{exporterBin: bins[0]}
 	s.simulator = testbin.StartServer(t, bins[1], []string{"--api-key-file=" + keyFile, "--scenario=demo"})
 	s.simURL = s.simulator.URL()
 	s.simulator.WaitHTTP(t, s.simURL+"/_sim/stats", 10*time.Second)
@@ -67,7 +68,7 @@ func TestBinariesAgainstSimulator(t *testing.T) {
 		`certcentral_account_balance{account="default",currency="USD"}`:                                             "120",
 		`certcentral_account_unpaid_invoice_balance{account="default",currency="USD"}`:                              "250",
 		`certcentral_products{account="default",group="ssl_certificate"}`:                                           "3",
-		`certcentral_orders{account="default",product="ssl_plus",status="issued"}`:                                  "4",
+		`certcentral_orders{account="default",product="ssl_plus",status="issued"}`:                                  "5",
 		`certcentral_collector_success{account="default",collector="orders"}`:                                       "1",
 		`certcentral_api_requests_total{account="default",code="200",endpoint="/user"}`:                             "1",
 		`certcentral_domain_active_certificates{account="default",domain="legacy.example.com",domain_id="3100004"}`: "1",

@@ -245,8 +245,13 @@ func answered(err error) bool {
 // probeQuery adds the parameters the collector itself would send and that change the answer.
 func probeQuery(opts collector.Options, def collector.Definition) url.Values {
 	q := url.Values{}
-	if def.Name == "balance" && opts.Balance.DivisionID != 0 {
+	switch {
+	case def.Name == "balance" && opts.Balance.DivisionID != 0:
 		q.Set("container_id", strconv.FormatInt(opts.Balance.DivisionID, 10))
+	case def.Name == "organizations":
+		q.Set("include_validation", "true")
+	case def.Name == "requests":
+		q.Set("filters[status]", "pending") // the total is then the approval queue's length
 	}
 	return q
 }
@@ -299,6 +304,9 @@ var roleNeeds = map[string]struct {
 	"/user":            {[]int{certcentral.RoleAdministrator, certcentral.RoleManager}, "Administrator or Manager"},
 	"/domain":          {[]int{certcentral.RoleAdministrator, certcentral.RoleManager}, "Administrator or Manager"},
 	"/finance/balance": {[]int{certcentral.RoleAdministrator, certcentral.RoleManager, certcentral.RoleFinanceManager}, "Administrator, Manager or Finance Manager"},
+	"/organization":    {[]int{certcentral.RoleAdministrator, certcentral.RoleManager}, "Administrator or Manager"},
+	"/request":         {[]int{certcentral.RoleAdministrator, certcentral.RoleManager}, "Administrator or Manager"},
+	"/key":             {[]int{certcentral.RoleAdministrator}, "Administrator"},
 }
 
 const restrictionFix = "create a key with the View Only restriction, linked to an Administrator or a service user (an API-only user)"
@@ -418,6 +426,11 @@ func writeCheckText(w io.Writer, rep *checkReport) error {
 		default:
 			failed++
 			line(c.Name, "FAIL", problemText(c.checkProblem)+fixRef(c.checkProblem))
+		}
+	}
+	for _, d := range collector.Definitions() {
+		if d.DefaultOff && !slices.ContainsFunc(rep.Collectors, func(c checkCollector) bool { return c.Name == d.Name }) {
+			line(d.Name, "OFF", fmt.Sprintf("not enabled (--collector.%s to turn it on): %s", d.Name, d.Permission))
 		}
 	}
 	if rep.Stopped != "" {

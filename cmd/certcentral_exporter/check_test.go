@@ -86,7 +86,17 @@ func checkLine(t *testing.T, report, label string) string {
 	return ""
 }
 
-var allCollectors = []string{"account", "balance", "domains", "orders", "products", "users"}
+// allCollectors are the collectors enabled by default (api_keys is not).
+var allCollectors = []string{"account", "balance", "domains", "orders", "organizations", "products", "requests", "users"}
+
+// allFailing maps every default collector to reason.
+func allFailing(reason string) map[string]string {
+	m := map[string]string{}
+	for _, name := range allCollectors {
+		m[name] = reason
+	}
+	return m
+}
 
 func TestCheck(t *testing.T) {
 	keyFile := testbin.WriteKeyFile(t, knownKey)
@@ -110,22 +120,29 @@ func TestCheck(t *testing.T) {
 		{name: "healthy", user: "ada.admin@example.com (Ada Admin), user id 2700001, role Administrator"},
 		{
 			name: "orders-only key", tweak: restricted(simulator.RestrictionOrders),
-			want:   map[string]string{"users": "missing_permission", "domains": "missing_permission", "balance": "missing_permission"},
-			advice: map[string]string{"users": "restriction is too narrow: create a key with the View Only restriction, linked to an Administrator or a service user (an API-only user)"},
-			fixes:  1,
+			want: map[string]string{"users": "missing_permission", "domains": "missing_permission", "balance": "missing_permission",
+				"organizations": "missing_permission"},
+			advice: map[string]string{
+				"users":         "restriction is too narrow: create a key with the View Only restriction, linked to an Administrator or a service user (an API-only user)",
+				"organizations": "(role Administrator) may read what failed, so the key's restriction is too narrow",
+			},
+			fixes: 1,
 		},
 		{
 			name: "user-management key", tweak: restricted(simulator.RestrictionUserManagement),
-			want:   map[string]string{"domains": "missing_permission", "balance": "missing_permission", "orders": "missing_permission"},
-			advice: map[string]string{"orders": "View Only restriction"},
+			want: map[string]string{"domains": "missing_permission", "balance": "missing_permission", "orders": "missing_permission",
+				"organizations": "missing_permission", "requests": "missing_permission"},
+			advice: map[string]string{"orders": "View Only restriction", "requests": "View Only restriction"},
 		},
 		{
 			name:  "standard user without finance rights",
 			tweak: linkKeyTo("sara.standard@example.com"),
-			want:  map[string]string{"balance": "missing_permission", "users": "missing_permission", "domains": "missing_permission"},
+			want: map[string]string{"balance": "missing_permission", "users": "missing_permission", "domains": "missing_permission",
+				"organizations": "missing_permission", "requests": "missing_permission"},
 			advice: map[string]string{
-				"balance": "(role Standard User) lacks the role: the linked user needs the Administrator, Manager or Finance Manager role",
-				"users":   "needs the Administrator or Manager role",
+				"balance":  "(role Standard User) lacks the role: the linked user needs the Administrator, Manager or Finance Manager role",
+				"users":    "needs the Administrator or Manager role",
+				"requests": "(role Standard User) lacks the role: the linked user needs the Administrator or Manager role",
 			},
 			fixes: 2, // users and domains need the same role, the balance another
 			user:  "sara.standard@example.com",
@@ -133,7 +150,7 @@ func TestCheck(t *testing.T) {
 		{
 			name:   "wrong key",
 			key:    "NotTheKey-0000",
-			want:   map[string]string{"account": skipped, "balance": skipped, "domains": skipped, "orders": skipped, "products": skipped, "users": skipped},
+			want:   allFailing(skipped),
 			advice: map[string]string{"key user": "copy it again in full with no extra spaces, and check that it is still active under Automation > API Keys; a key only works in its account's region"},
 			user:   "invalid_key",
 			fixes:  1,
@@ -144,7 +161,7 @@ func TestCheck(t *testing.T) {
 				o.RateLimit = simulator.RateLimit{Windows: []simulator.Window{{Limit: 1, Per: time.Hour}}}
 			},
 			setup:  func(t *testing.T, c *checkSim) { spendRequest(t, c.url) },
-			want:   map[string]string{"account": skipped, "balance": skipped, "domains": skipped, "orders": skipped, "products": skipped, "users": skipped},
+			want:   allFailing(skipped),
 			advice: map[string]string{"key user": "wait, and do not share this key with other exporters or scripts"},
 			fixes:  1,
 			user:   "rate_limited",
@@ -314,7 +331,7 @@ func TestCheckConnectionFailures(t *testing.T) {
 func TestCheckJSON(t *testing.T) {
 	c := newCheckSim(t, false, func(o *simulator.Options) { o.Keys[0].Restriction = simulator.RestrictionOrders })
 	code, out := runCheckCmd(t, "json", "--certcentral.url="+c.url, "--certcentral.api-key-file="+testbin.WriteKeyFile(t, knownKey),
-		"--no-collector.products", "--no-collector.account")
+		"--no-collector.products", "--no-collector.account", "--no-collector.organizations", "--no-collector.requests")
 	if code != 1 {
 		t.Errorf("exit %d, want 1", code)
 	}
@@ -381,7 +398,8 @@ func TestCheckSetupErrors(t *testing.T) {
 		want string
 	}{
 		{"no collector", []string{"--certcentral.api-key-file=" + testbin.WriteKeyFile(t, knownKey),
-			"--no-collector.account", "--no-collector.balance", "--no-collector.domains", "--no-collector.orders", "--no-collector.products", "--no-collector.users"}, "no collector is enabled"},
+			"--no-collector.account", "--no-collector.balance", "--no-collector.domains", "--no-collector.orders", "--no-collector.products", "--no-collector.users",
+			"--no-collector.organizations", "--no-collector.requests"}, "no collector is enabled"},
 		{"key with inner space", []string{"--certcentral.api-key-file=" + testbin.WriteKeyFile(t, "abc "+knownKey)}, "contains white space"},
 		{"missing key file", []string{"--certcentral.api-key-file=/nonexistent/key"}, "cannot read the API key file /nonexistent/key"},
 	} {
@@ -406,5 +424,39 @@ func TestRegionHint(t *testing.T) {
 	}
 	if h := regionHint(certcentral.EUBaseURL + "/"); !strings.Contains(h, "--certcentral.url="+certcentral.USBaseURL) {
 		t.Errorf("a key rejected by the EU region should suggest the US URL: %s", h)
+	}
+}
+
+// TestCheckAPIKeys: the api_keys collector is off by default and check says what it needs;
+// turned on, it reads with a key linked to an Administrator and fails with advice naming the
+// role for a Manager's key.
+func TestCheckAPIKeys(t *testing.T) {
+	keyFile := testbin.WriteKeyFile(t, knownKey)
+	for _, tt := range []struct {
+		name, user string
+		args       []string
+		want       string // the api_keys line must contain it
+		code       int
+	}{
+		{"off by default", "ada.admin@example.com", nil, "OFF  not enabled (--collector.api_keys to turn it on): listing API keys needs", 0},
+		{"Administrator", "ada.admin@example.com", []string{"--collector.api_keys"}, "OK   GET /key: 8 in total", 0},
+		{"Manager", "mia.manager@example.com", []string{"--collector.api_keys"},
+			"FAIL missing_permission: GET /key: HTTP 403", 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newCheckSim(t, false, linkKeyTo(tt.user))
+			code, out := runCheckCmd(t, "text", append([]string{"--certcentral.url=" + c.url, "--certcentral.api-key-file=" + keyFile}, tt.args...)...)
+			line := checkLine(t, out, "api_keys")
+			if !strings.Contains(line, tt.want) {
+				t.Errorf("api_keys line %q lacks %q", line, tt.want)
+			}
+			if tt.code == 1 && !strings.Contains(fixOf(out, line), "(role Manager) lacks the role: the linked user needs the Administrator role") {
+				t.Errorf("the advice does not name the role /key needs: %s", line)
+			}
+			// The Manager's key reads everything else: only api_keys decides the exit status.
+			if code != tt.code {
+				t.Errorf("exit %d, want %d:\n%s", code, tt.code, out)
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
@@ -72,7 +73,7 @@ func addFlags(app *kingpin.Application) *settings {
 		f.SetValue(&settingValue{setting: d, into: &s.base})
 	}
 	for _, d := range collector.Definitions() {
-		s.enabled[d.Name] = app.Flag("collector."+d.Name, "Enable the "+d.Name+" collector: "+d.Help).Default("true").Bool()
+		s.enabled[d.Name] = app.Flag("collector."+d.Name, "Enable the "+d.Name+" collector: "+d.Help).Default(strconv.FormatBool(!d.DefaultOff)).Bool()
 	}
 
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&s.telemetryPath)

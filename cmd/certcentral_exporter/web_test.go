@@ -229,7 +229,7 @@ func TestLandingPageShowsFailures(t *testing.T) {
 	}
 	balance, _ := collector.Lookup("balance")
 	for _, want := range []string{
-		"1 of 6 collectors failing",
+		"1 of 8 collectors failing", // the default ones: api_keys is off
 		"FAILED: missing_permission",
 		"GET /finance/balance: HTTP 403",
 		"<b>Fix:</b> " + template.HTMLEscapeString(collector.Advice(balance, "missing_permission")),
@@ -239,8 +239,8 @@ func TestLandingPageShowsFailures(t *testing.T) {
 			t.Errorf("the landing page lacks %q:\n%s", want, page)
 		}
 	}
-	if n := strings.Count(page, `<span class="ok">OK</span>`); n != 5 {
-		t.Errorf("%d collectors shown OK, want 5", n)
+	if n := strings.Count(page, `<span class="ok">OK</span>`); n != 7 {
+		t.Errorf("%d collectors shown OK, want 7", n)
 	}
 	// A failed collection made requests that brought nothing: its Requests cell stays empty
 	// rather than showing a count of the last successful one.

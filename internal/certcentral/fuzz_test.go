@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -287,4 +288,101 @@ func FuzzParseDates(f *testing.F) {
 			}
 		}
 	})
+}
+
+func FuzzDecodeOrganizations(f *testing.F) {
+	seedList(f, "organizations",
+		`{"organizations":[{"id":112233,"status":"active","name":"Example","is_active":true,"container_id_assignments":["5"],"validations":[{"type":"ov","name":"OV","date_created":"2018-10-09T19:29:02+00:00","validated_until":"2019-11-09T20:28:55+00:00","status":"active"},{"type":"ev","status":"pending"}]},{"id":"2","status":"approved","is_active":"1","validations":[{"name":"EV CS","validated_until":"soon"}]},{"id":3,"is_active":"maybe","validations":null}]}`)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fuzzList(t, data, "organizations", func(t *testing.T, r *rawOrganization) {
+			o := r.organization()
+			if len(o.Validations) != len(r.Validations) {
+				t.Fatalf("%d validations decoded, %d listed: none may be lost", len(o.Validations), len(r.Validations))
+			}
+			for i, v := range o.Validations {
+				raw := r.Validations[i]
+				if raw.ValidatedUntil == "" && !v.ValidatedUntil.IsZero() {
+					t.Fatalf("an expiry without validated_until: %+v", v)
+				}
+				if raw.ValidatedUntil != "" && v.ValidatedUntil.IsZero() && !slices.Contains(o.Problems, "validations.validated_until") {
+					t.Fatalf("an unparsed validated_until is not reported: %+v", o)
+				}
+				if v.Type != ValidationCode(v.Type) {
+					t.Fatalf("validation type %q is not a code", v.Type)
+				}
+			}
+			if r.IsActive.Bad && !slices.Contains(o.Problems, "is_active") {
+				t.Fatalf("an unreadable is_active is not reported: %+v", o)
+			}
+		})
+	})
+}
+
+func FuzzDecodeRequests(f *testing.F) {
+	seedList(f, "requests",
+		`{"requests":[{"id":198,"date":"2018-10-16T20:05:28+00:00","type":"new_request","status":"pending","requester":{"id":14},"order":{"id":12345678,"certificate":{"common_name":"example.com"},"product":{"name_id":"ssl_plus"}}},{"id":199,"date":"x","status":"Pending","order":{"id":"1"}},{"id":200,"requester":{"id":"x"},"order":{"certificate":null}}],"page":{"total":3,"limit":0,"offset":0}}`)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fuzzList(t, data, "requests", func(t *testing.T, r *rawRequest) {
+			q := r.request()
+			if r.Date != "" && q.Date.IsZero() && !slices.Contains(q.Problems, "date") {
+				t.Fatalf("an unparsed date is not reported: %+v", q)
+			}
+			if r.Requester == nil && q.RequesterID != 0 {
+				t.Fatalf("a requester id without a requester: %+v", q)
+			}
+		})
+	})
+}
+
+// FuzzDecodeAPIKeys also checks that whatever an entry's acme_directory_url holds, none of
+// it is kept in the decoded key: the URL is a credential.
+func FuzzDecodeAPIKeys(f *testing.F) {
+	seedList(f, "api_keys",
+		`{"api_keys":[{"id":182,"user":{"id":125039},"status":"active","create_date":"2018-08-07T23:27:58+00:00","last_used_date":"2018-08-18T19:08:19+00:00","name":"Key","is_legacy":false,"restricted_to_role_id":0},{"id":15,"user":{"id":10},"status":"active","name":"ACME","restricted_to_role_id":"0","acme_directory_url":"https://acme.example/directory/SECRETSECRETSECRET","product_name_id":"ssl_plus","organization_id":"123456","validity_years":"2"},{"id":17,"restricted_to_role_id":104,"is_legacy":"maybe","last_used_date":7}]}`)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fuzzList(t, data, "api_keys", func(t *testing.T, r *rawAPIKey) {
+			k := r.apiKey()
+			if k.NeverUsed && !k.LastUsed.IsZero() {
+				t.Fatalf("a last use for a key never used: %+v", k)
+			}
+			if k.HasRestriction && r.RestrictedTo.Bad {
+				t.Fatalf("an unreadable restriction taken as known: %+v", k)
+			}
+			if !k.HasRestriction && k.Restriction != 0 {
+				t.Fatalf("a restriction without the field: %+v", k)
+			}
+		})
+		for _, url := range acmeURLs(data) {
+			_, _, _ = decodeList(bytes.NewReader(data), "api_keys", func(r *rawAPIKey) {
+				k := r.apiKey()
+				for _, field := range append([]string{k.Name, k.Status, k.ProductNameID}, k.Problems...) {
+					if strings.Contains(field, url) {
+						return // the same text in another field: not the URL kept
+					}
+				}
+				if s := fmt.Sprintf("%#v", k); strings.Contains(s, url) {
+					t.Fatalf("the decoded key holds the ACME directory URL %q: %s", url, s)
+				}
+			})
+		}
+	})
+}
+
+// acmeURLs returns the acme_directory_url strings of a body, read independently of the
+// decoder, that are long enough not to appear in a decoded key by chance.
+func acmeURLs(data []byte) []string {
+	var body struct {
+		Keys []map[string]json.RawMessage `json:"api_keys"`
+	}
+	if json.Unmarshal(data, &body) != nil {
+		return nil
+	}
+	var out []string
+	for _, k := range body.Keys {
+		var s string
+		if json.Unmarshal(k["acme_directory_url"], &s) == nil && len(s) >= 12 {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -18,6 +18,10 @@ type Order struct {
 	Division      string
 	IsRenewed     bool
 	Created       time.Time
+
+	// OrganizationID is organization.id; 0 when absent or unreadable (named in Problems).
+	OrganizationID int64
+
 	// ValidTill is when the certificate expires; zero for orders not (yet) issued or when the
 	// date did not parse.
 	ValidTill time.Time
@@ -40,7 +44,8 @@ type rawOrder struct {
 	} `json:"product"`
 	ProductNameID string `json:"product_name_id"`
 	Organization  struct {
-		Name string `json:"name"`
+		ID   lenientInt `json:"id"`
+		Name string     `json:"name"`
 	} `json:"organization"`
 	Container struct {
 		Name string `json:"name"`
@@ -56,8 +61,9 @@ func (r *rawOrder) order() Order {
 		ID: int64(r.ID), Status: r.Status, CommonName: r.Certificate.CommonName, DNSNames: r.Certificate.DNSNames,
 		ProductNameID: r.Product.NameID, ProductName: r.Product.Name,
 		Organization: r.Organization.Name, Division: r.Container.Name,
-		IsRenewed: r.IsRenewed.Value, Problems: r.problems,
+		IsRenewed: r.IsRenewed.Value, Problems: r.problems, OrganizationID: int64(r.Organization.ID.Value),
 	}
+	r.Organization.ID.note(&o.Problems, "organization.id")
 	if o.ProductNameID == "" {
 		o.ProductNameID = r.ProductNameID
 	}

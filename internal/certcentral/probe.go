@@ -13,6 +13,9 @@ var listCollections = map[string]string{
 	"/domain":            "domains",
 	"/order/certificate": "orders",
 	"/product":           "products",
+	"/organization":      "organizations",
+	"/request":           "requests",
+	"/key":               "api_keys",
 }
 
 // ProbeResult is what one probe request learned.

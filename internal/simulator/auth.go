@@ -68,11 +68,16 @@ const (
 	EndpointBalance = "/finance/balance"
 	EndpointOrders  = "/order/certificate"
 	EndpointAccount = "/account"
+
+	EndpointOrganization = "/organization"
+	EndpointRequest      = "/request"
+	EndpointKey          = "/key"
 )
 
 // Endpoints lists the API endpoints the simulator serves.
 func Endpoints() []string {
-	return []string{EndpointAccount, EndpointBalance, EndpointDomain, EndpointOrders, EndpointProduct, EndpointUser, EndpointUserMe}
+	return []string{EndpointAccount, EndpointBalance, EndpointDomain, EndpointKey, EndpointOrders, EndpointOrganization,
+		EndpointProduct, EndpointRequest, EndpointUser, EndpointUserMe}
 }
 
 // restrictionAllows encodes the key-restriction column of reference §10.2.
@@ -87,10 +92,10 @@ func restrictionAllows(r Restriction, ep string) bool {
 	switch r {
 	case RestrictionNone, RestrictionViewOnly:
 		return true
-	case RestrictionOrders:
-		return ep == EndpointOrders
+	case RestrictionOrders: // orders, requests and certificates (glossary: API key roles)
+		return ep == EndpointOrders || ep == EndpointRequest
 	case RestrictionOrdersDomainsOrganizations:
-		return ep == EndpointOrders || ep == EndpointDomain
+		return ep == EndpointOrders || ep == EndpointRequest || ep == EndpointDomain || ep == EndpointOrganization
 	case RestrictionUserManagement:
 		return ep == EndpointUser
 	}
@@ -99,14 +104,20 @@ func restrictionAllows(r Restriction, ep string) bool {
 
 // roleAllows encodes the linked user's role, leaning as the reference does
 // on its "likely" cells: finance is for Administrators, Managers and Finance
-// Managers; listing users and domains is for Administrators and Managers;
-// orders are visible to every role (Standard and Limited users see theirs).
+// Managers; listing users, domains, organizations and requests is for
+// Administrators and Managers; API keys for Administrators; orders are
+// visible to every role (Standard and Limited users see theirs).
 func roleAllows(u *User, ep string) bool {
 	switch ep {
 	case EndpointUserMe, EndpointAccount, EndpointProduct, EndpointOrders:
 		return true
-	case EndpointUser, EndpointDomain:
+	case EndpointUser, EndpointDomain, EndpointOrganization, EndpointRequest:
+		// Requests: Administrators and Managers approve them (glossary: access roles).
 		return u.HasRole(RoleAdministrator) || u.HasRole(RoleManager)
+	case EndpointKey:
+		// Who may list keys is undocumented; the simulator leans on "only Administrators
+		// generate keys" and lets no one else list them.
+		return u.HasRole(RoleAdministrator)
 	case EndpointBalance:
 		return u.HasRole(RoleAdministrator) || u.HasRole(RoleManager) || u.HasRole(RoleFinanceManager)
 	}

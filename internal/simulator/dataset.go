@@ -42,6 +42,10 @@ type Dataset struct {
 	Products []Product
 	Balance  Balance
 	Orders   []Order
+	// Organizations, Requests and APIKeys are described in dataset_issuance.go.
+	Organizations []Organization
+	Requests      []Request
+	APIKeys       []APIKey
 	// KeyOwnerID is the id of the user API keys belong to unless a Key names
 	// another user; it answers GET /user/me and decides role permissions.
 	KeyOwnerID int
@@ -187,9 +191,15 @@ func sortedCopy(d *Dataset) *Dataset {
 	c.Domains = slices.Clone(d.Domains)
 	c.Products = slices.Clone(d.Products)
 	c.Orders = slices.Clone(d.Orders)
+	c.Organizations = slices.Clone(d.Organizations)
+	c.Requests = slices.Clone(d.Requests)
+	c.APIKeys = slices.Clone(d.APIKeys)
 	slices.SortStableFunc(c.Users, func(a, b User) int { return cmp.Compare(a.ID, b.ID) })
 	slices.SortStableFunc(c.Domains, func(a, b Domain) int { return cmp.Compare(a.ID, b.ID) })
 	slices.SortStableFunc(c.Orders, func(a, b Order) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortStableFunc(c.Organizations, func(a, b Organization) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortStableFunc(c.Requests, func(a, b Request) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortStableFunc(c.APIKeys, func(a, b APIKey) int { return cmp.Compare(a.ID, b.ID) })
 	return &c
 }
 

@@ -83,6 +83,7 @@ func Generate(seed int64, sizes Sizes, now time.Time) *Dataset {
 		NegativeBalanceLimit: 200_000,
 		Currency:             "USD",
 	}
+	genIssuance(seed, d, orgs, now)
 	return d
 }
 

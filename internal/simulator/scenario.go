@@ -77,14 +77,16 @@ func LoadScenario(r io.Reader, now time.Time) (*Dataset, error) {
 // scenarioSpec is the file format; see scenarios/demo.yaml for a commented
 // example of every key.
 type scenarioSpec struct {
-	Account       *accountSpec `yaml:"account"`
-	KeyOwner      string       `yaml:"key_owner"`
-	Organizations []orgSpec    `yaml:"organizations"`
-	Users         []userSpec   `yaml:"users"`
-	Domains       []domainSpec `yaml:"domains"`
-	Products      []prodSpec   `yaml:"products"`
-	Balance       *Balance     `yaml:"balance"`
-	Orders        []orderSpec  `yaml:"orders"`
+	Account       *accountSpec  `yaml:"account"`
+	KeyOwner      string        `yaml:"key_owner"`
+	Organizations []orgSpec     `yaml:"organizations"`
+	Users         []userSpec    `yaml:"users"`
+	Domains       []domainSpec  `yaml:"domains"`
+	Products      []prodSpec    `yaml:"products"`
+	Balance       *Balance      `yaml:"balance"`
+	Orders        []orderSpec   `yaml:"orders"`
+	Requests      []requestSpec `yaml:"requests"`
+	APIKeys       []keySpec     `yaml:"api_keys"`
 	// Faults, in the --fault syntax, make a scenario of a failure ("the balance answers 403").
 	// A pointer: a scenario without the key leaves the server's faults alone when swapped in.
 	Faults *[]string `yaml:"faults"`
@@ -101,9 +103,15 @@ type accountSpec struct {
 }
 
 type orgSpec struct {
-	ID     int    `yaml:"id"`
-	Name   string `yaml:"name"`
-	Active *bool  `yaml:"active"`
+	ID          int    `yaml:"id"`
+	Name        string `yaml:"name"`
+	Active      *bool  `yaml:"active"`
+	AssumedName string `yaml:"assumed_name"`
+	// Status overrides the status word ("approved", as in an old fixture).
+	Status string `yaml:"status"`
+	// IsActiveFormat "string" renders is_active as "1"/"0" instead of a bool.
+	IsActiveFormat string           `yaml:"is_active_format"`
+	Validations    []validationSpec `yaml:"validations"`
 }
 
 type userSpec struct {

@@ -29,6 +29,9 @@ func (s *scenarioSpec) build(now time.Time) (*Dataset, error) {
 	if d.Orders, err = s.buildOrders(now, d.Account, orgs, d.Products); err != nil {
 		return nil, err
 	}
+	if err := s.buildIssuance(now, d, orgs); err != nil {
+		return nil, err
+	}
 	d.Balance = Balance{Currency: "USD"}
 	if s.Balance != nil {
 		d.Balance = *s.Balance

@@ -239,6 +239,12 @@ func (s *Server) answer(r *http.Request, ds *Dataset, ep string, known bool) (re
 		return renderBalance(ds), false
 	case EndpointOrders:
 		return renderOrders(ds, q, now), false
+	case EndpointOrganization:
+		return renderOrganizations(ds, q, now), false
+	case EndpointRequest:
+		return renderRequests(ds, q), false
+	case EndpointKey:
+		return renderAPIKeys(ds, q), false
 	default: // EndpointAccount
 		return renderAccount(ds), false
 	}

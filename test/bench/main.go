@@ -285,9 +285,14 @@ func sumSeries(exposition, metric string) float64 {
 
 func minimumRequests(a account) int {
 	pages := func(n int) int { return int(math.Ceil(float64(n) / 1000)) }
-	// users, domains, orders are paginated; products, balance and account are one request each.
-	return pages(a.users) + pages(a.domains) + pages(a.orders) + 3
+	// users, domains, orders are paginated; products, balance and account are one request each;
+	// the generated organizations (3 + users/250) and pending requests (orders/200) fit in one
+	// page each up to 187,000 users and 200,000 orders.
+	return pages(a.users) + pages(a.domains) + pages(a.orders) + 3 + pages(3+a.users/250) + max(1, pages(a.orders/200))
 }
+
+// defaultCollectors are the collectors on by default, whose data every scrape must carry.
+var defaultCollectors = []string{"account", "balance", "domains", "orders", "organizations", "products", "requests", "users"}
 
 // coldCollection starts a fresh exporter against a fresh window and times its first scrape,
 // which waits for every collection (a generous scrape timeout). It checks all succeeded.
@@ -297,8 +302,8 @@ func (b *bench) coldCollection(s *sim, keyFile string, extra ...string) (*export
 	_, took := e.scrape(5 * time.Minute)
 	requests := s.stats().total() // before the next scrape refreshes what has aged meanwhile
 	body := e.plainScrape(time.Minute)
-	if n := sumSeries(body, "certcentral_collector_success"); int(n) != 6 {
-		fail("cold collection: only %v of 6 collectors succeeded:\n%s", n, testbin.Lines(body, "certcentral_collector_error"))
+	if n := sumSeries(body, "certcentral_collector_success"); int(n) != len(defaultCollectors) {
+		fail("cold collection: only %v of %d collectors succeeded:\n%s", n, len(defaultCollectors), testbin.Lines(body, "certcentral_collector_error"))
 	}
 	return e, took, body, requests
 }
@@ -426,7 +431,7 @@ func (b *bench) longRun(a account, d, interval time.Duration) {
 				took := time.Since(start)
 				age := time.Duration(0)
 				missing := false
-				for _, c := range []string{"account", "balance", "domains", "orders", "products", "users"} {
+				for _, c := range defaultCollectors {
 					ts := sumSeries(body, `certcentral_collector_last_success_timestamp_seconds{collector="`+c+`"}`)
 					if ts == 0 {
 						missing = true

@@ -3,11 +3,11 @@ package main
 import (
 	"bytes"
 	"html/template"
-	texttemplate "text/template"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
+	texttemplate "text/template"
 	"time"
 
 	"github.com/prometheus/common/version"

@@ -125,7 +125,13 @@ func readiness(m metricsByName) []checkItem {
 		}
 	}
 	for _, s := range m.series("certcentral_issuance_blockers") {
-		if v := value(s); v > 0 {
+		v := value(s)
+		b, known := blockerWords[label(s, "reason")]
+		switch {
+		case v <= 0 || known && b.what == "": // nothing blocked, or said by an item above
+		case known:
+			items = append(items, checkItem{What: fmt.Sprintf(b.what, strconv.FormatFloat(v, 'f', -1, 64)), Fix: b.fix})
+		default:
 			items = append(items, checkItem{What: fmt.Sprintf("%s: %s", strings.ReplaceAll(label(s, "reason"), "_", " "), strconv.FormatFloat(v, 'f', -1, 64)),
 				Fix: "see the runbook's issuance blockers section"})
 		}
@@ -137,6 +143,22 @@ func readiness(m metricsByName) []checkItem {
 		}
 	}
 	return items
+}
+
+// blockerWords says each certcentral_issuance_blockers reason in words, with its fix. The
+// reasons the checklist's domain, product and funds items already say have no words here.
+var blockerWords = map[string]struct{ what, fix string }{
+	"dcv_expired":        {},
+	"dcv_pending":        {},
+	"insufficient_funds": {},
+	"no_product": {"%s products of live certificates can no longer be ordered: their renewals fail",
+		"ask DigiCert or the division's administrator to allow the product again, or renew with another product"},
+	"organization_validation_expired": {"%s organization validations (OV/EV) expired: OV/EV orders and renewals under them wait",
+		"submit the organization for revalidation (CertCentral: Certificates > Organizations)"},
+	"approval_pending": {"%s requests wait for an approver",
+		"an Administrator or Manager approves or rejects them (CertCentral: Certificates > Requests)"},
+	"order_stuck": {"%s orders stuck for more than a day (pending, reissue pending or needing approval)",
+		"open them in CertCentral (Certificates > Orders) to see what they wait for: DCV, organization validation or an approval"},
 }
 
 func count(n float64, noun string) string {

@@ -75,6 +75,8 @@ func TestLandingGlanceShowsTheDemoProblems(t *testing.T) {
 		"complete domain control validation",
 		`<span class="ok">&#10004;</span> 7 products can be ordered`,
 		`<span class="fail">&#10008;</span> funds: -130.00 USD available for new orders`,
+		`<span class="fail">&#10008;</span> 3 requests wait for an approver`,
+		`<span class="fail">&#10008;</span> 1 organization validations (OV/EV) expired`,
 		`ghost.admin@example.com (Administrator): never signed in`,
 		`sleepy.admin@example.com (Administrator): last signed in 120 days ago`,
 		`&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; (Administrator): never signed in`,
@@ -87,6 +89,9 @@ func TestLandingGlanceShowsTheDemoProblems(t *testing.T) {
 		if !strings.Contains(page, want) {
 			t.Errorf("the landing page lacks %q", want)
 		}
+	}
+	if strings.Contains(page, "dcv expired:") || strings.Contains(page, "insufficient funds") {
+		t.Error("a blocker the domain or funds item says already is listed again")
 	}
 	if strings.Contains(page, `<script>alert`) {
 		t.Error("a user name was rendered as markup")

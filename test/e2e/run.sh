@@ -96,15 +96,18 @@ bound() {
   echo "127.0.0.1:$port"
 }
 
-# Throwaway keys, never real DigiCert keys: one the simulators accept, one they reject.
+# Throwaway keys, never real DigiCert keys: one the simulators accept, one they reject, and one
+# per account of the fleet.
 (umask 077
- head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/api-key"
- head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/wrong-key")
+ for k in api-key wrong-key fleet-us.key fleet-eu.key; do
+   head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/$k"
+ done)
+WORK=$work
 
 RULES=$root/alerts/certcentral.rules.yml
 render() { # render TEMPLATE OUT: fills in each @NAME@ with $NAME, which must be set by now
   local name script=(-e '')
-  for name in $(grep -o '@[A-Z_]*@' "$1" | tr -d @ | sort -u); do
+  for name in $(grep -o '@[A-Z0-9_]*@' "$1" | tr -d @ | sort -u); do
     [ -n "${!name:-}" ] || { echo "render $1: no value for @$name@ yet" >&2; exit 1; }
     script+=(-e "s|@$name@|${!name}|g")
   done
@@ -120,7 +123,7 @@ start alertmanager prometheus-alertmanager --config.file="$work/alertmanager.yml
   --storage.path="$work/alertmanager-data" --web.listen-address=127.0.0.1:0 --cluster.listen-address=
 ALERTMANAGER=$(bound alertmanager)
 
-step "starting 5 simulators and 7 exporters"
+step "starting 6 simulators and 9 exporters"
 sim() { # sim NAME SCENARIO [FLAGS...]
   local n=$1 s=$2
   shift 2
@@ -136,6 +139,10 @@ SIM_HEALTHY=$(bound sim-healthy)
 SIM_RESTRICTED=$(bound sim-restricted)
 SIM_RATELIMITED=$(bound sim-ratelimited)
 SIM_CHANGES=$(bound sim-changes)
+# The fleet: one simulator with a US and a Europe account, each behind its own key.
+start sim-fleet bin/certcentral-simulator --web.listen-address=127.0.0.1:0 --scenario=test/e2e/scenarios/fleet.yaml \
+  --account-key-file=us="$work/fleet-us.key" --account-key-file=eu="$work/fleet-eu.key"
+SIM_FLEET=$(bound sim-fleet)
 
 exporter() { # exporter NAME SIMULATOR_ADDR KEY_FILE
   start "exporter-$1" bin/certcentral_exporter --web.listen-address=127.0.0.1:0 \
@@ -155,6 +162,14 @@ EXP_RESTRICTED=$(bound exporter-restricted)
 EXP_RATELIMITED=$(bound exporter-ratelimited)
 EXP_DOWN=$(bound exporter-down)
 EXP_CHANGES=$(bound exporter-changes)
+# Two exporter processes with disjoint accounts of the fleet, from config files.
+for shard in 0 1; do
+  render "test/e2e/shard-$shard.yml" "$work/shard-$shard.yml"
+  bin/certcentral_exporter --config.check --config.file="$work/shard-$shard.yml" >"$logs/config-check-$shard.log"
+  start "exporter-shard$shard" bin/certcentral_exporter --web.listen-address=127.0.0.1:0 --config.file="$work/shard-$shard.yml"
+done
+EXP_SHARD0=$(bound exporter-shard0)
+EXP_SHARD1=$(bound exporter-shard1)
 
 step "starting Prometheus (with targets) and a second Prometheus without any CertCentral target"
 render test/e2e/prometheus.yml "$work/prometheus.yml"
@@ -172,10 +187,17 @@ PROM_ABSENT=$(bound prometheus-absent)
   "http://$PROM/-/ready" "http://$PROM_ABSENT/-/ready" \
   "http://$EXP_DEMO/-/healthy" "http://$EXP_HEALTHY/-/healthy" "http://$EXP_BADKEY/-/healthy" \
   "http://$EXP_RESTRICTED/-/healthy" "http://$EXP_RATELIMITED/-/healthy" "http://$EXP_DOWN/-/healthy" \
-  "http://$EXP_CHANGES/-/healthy"
+  "http://$EXP_CHANGES/-/healthy" "http://$EXP_SHARD0/-/healthy" "http://$EXP_SHARD1/-/healthy"
 
 step "waiting until Prometheus scrapes all 7 exporters"
 "$check" wait-query -prometheus "http://$PROM" -timeout 60s -query 'count(up{job="certcentral"} == 1) == 7'
+step "checking that each account of the fleet is scraped exactly once, through its shard's /probe"
+"$check" wait-query -prometheus "http://$PROM" -timeout 60s \
+  -query 'count(up{job="certcentral-fleet"} == 1) == 3 and count(count by (account) (certcentral_up{job="certcentral-fleet"})) == 3'
+# A few scrapes later, still one series per account: neither shard serves another's account.
+sleep 3
+"$check" wait-query -prometheus "http://$PROM" -timeout 10s \
+  -query 'max(count by (account) (count_over_time(certcentral_up{job="certcentral-fleet"}[1m]) > 0)) == 1 and count(count by (account) (certcentral_up{job="certcentral-fleet"})) == 3'
 # The changed account needs a few samples of its first state so that the rise, the lost product
 # group and the falling funds are seen as changes.
 "$check" wait-query -prometheus "http://$PROM" -timeout 60s \

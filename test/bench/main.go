@@ -45,6 +45,7 @@ func main() {
 		warm       = flag.Int("warm-scrapes", 200, "scrapes for the warm latency figures")
 		longRun    = flag.Duration("long-run", 10*time.Minute, "duration of the two-scraper run on the large account (0 skips it)")
 		longPeriod = flag.Duration("long-interval", 10*time.Second, "scrape interval of each scraper in the long run")
+		fleetSize  = flag.Int("fleet", 50, "accounts of the fleet figure, each 200 users, 500 domains, 1,000 orders (0 skips it)")
 	)
 	flag.Parse()
 	b := &bench{bin: *bin, latency: *latency}
@@ -56,6 +57,9 @@ func main() {
 			fail("unknown account %q", name)
 		}
 		b.measure(acct, *warm)
+	}
+	if *fleetSize > 1 {
+		b.fleet(*fleetSize, account{"fleet", 200, 500, 1000}, *warm)
 	}
 	if *longRun > 0 && strings.Contains(*which, "large") {
 		b.longRun(accounts["large"], *longRun, *longPeriod)
@@ -432,7 +436,7 @@ func (b *bench) longRun(a account, d, interval time.Duration) {
 				age := time.Duration(0)
 				missing := false
 				for _, c := range defaultCollectors {
-					ts := sumSeries(body, `certcentral_collector_last_success_timestamp_seconds{collector="`+c+`"}`)
+					ts := sumSeries(body, `certcentral_collector_last_success_timestamp_seconds{account="default",collector="`+c+`"}`)
 					if ts == 0 {
 						missing = true
 						continue

@@ -163,7 +163,7 @@ func (p *parser) layer(n *yaml.Node, path string, extra func(key string, k, v *y
 			}
 		case keyURL:
 			if s, ok := p.scalar(v, field); ok {
-				if _, err := certcentral.ParseBaseURL(s); err != nil {
+				if err := checkBaseURL(s); err != nil {
 					p.errorf(v, field, "%v", err)
 					return
 				}

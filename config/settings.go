@@ -92,7 +92,7 @@ func settingsTable() []Setting {
 		{Name: "certcentral.url", Envar: "CERTCENTRAL_URL", Default: certcentral.USBaseURL,
 			Help: fmt.Sprintf("CertCentral Services API base URL: %s (US) or %s (Europe). In a config file: region: us|eu, or url:.", certcentral.USBaseURL, certcentral.EUBaseURL),
 			set: func(s *Settings, v string) error {
-				if _, err := certcentral.ParseBaseURL(v); err != nil {
+				if err := checkBaseURL(v); err != nil {
 					return err
 				}
 				s.URL = v
@@ -207,6 +207,16 @@ func DefaultSettings() Settings {
 		}
 	}
 	return s
+}
+
+// checkBaseURL refuses what cannot be a CertCentral base URL; a host written without a scheme
+// (the commonest slip) gets the https:// spelling to copy.
+func checkBaseURL(v string) error {
+	if v != "" && !strings.Contains(v, "://") {
+		return fmt.Errorf("invalid CertCentral base URL %q: it has no scheme: did you mean https://%s ?", v, strings.TrimPrefix(v, "//"))
+	}
+	_, err := certcentral.ParseBaseURL(v)
+	return err
 }
 
 func withEnvar(envar string, d Setting) Setting {

@@ -36,7 +36,21 @@ func main() {
 	checkOutput := checkCmd.Flag("output", "Output format: text or json.").Default("text").Enum("text", "json")
 	checkAccount := checkCmd.Flag("account", "Check only this account of --config.file.").String()
 
-	cmd := kingpin.MustParse(app.Parse(os.Args[1:]))
+	app.HelpFlag.PreAction(func(ctx *kingpin.ParseContext) error {
+		// check --help lists the flags check uses, not the server's 150 lines of them.
+		if ctx.SelectedCommand == checkCmd {
+			writeCheckHelp(os.Stdout, app, checkCmd)
+			os.Exit(0)
+		}
+		return nil
+	})
+	cmd, err := app.Parse(os.Args[1:])
+	if err != nil {
+		// Exit 2: the command line could not be used (as for check, whose 1 means "a collector
+		// cannot read").
+		fmt.Fprintf(os.Stderr, "%s: error: %v, try --help\n", exporterName, err)
+		os.Exit(2)
+	}
 	logger := promslog.New(&s.log)
 	if s.configCheck {
 		os.Exit(configCheck(s, os.Stdout))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests need when they are missing (promtool, amtool, the
-# Prometheus and Alertmanager servers for the end-to-end test, yamllint, buildah for the image).
+# Prometheus and Alertmanager servers for the end-to-end test, yamllint, Chromium for the landing
+# page check, buildah for the image).
 # Used by `make test` and by CI; does nothing when everything is there.
 set -euo pipefail
 
@@ -10,6 +11,7 @@ declare -A want=(
   [amtool]=prometheus-alertmanager
   [prometheus-alertmanager]=prometheus-alertmanager
   [yamllint]=yamllint
+  [chromium]=chromium
 )
 # Extra commands a caller needs, as command=package pairs (e.g. buildah=buildah).
 for pair in "$@"; do want[${pair%%=*}]=${pair#*=}; done

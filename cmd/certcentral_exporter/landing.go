@@ -67,6 +67,7 @@ th { background: #f2f2f2; }
 .cols > div { min-width: 18em; flex: 1; }
 .rows { margin: 0; padding-left: 1.1em; }
 .urgent { color: #b3261e; }
+summary { cursor: pointer; margin: 0.5em 0; }
 code { background: #f4f4f4; padding: 0 0.2em; }
 </style>
 </head>
@@ -87,6 +88,7 @@ code { background: #f4f4f4; padding: 0 0.2em; }
 </div>
 </div>{{else}}<p class="pending">No account data yet: the first collection is running or failing (see below).</p>{{end}}{{end}}
 {{if .Failing}}<p class="fail">{{.Failing}} of {{len .Collectors}} collectors failing: see below.</p>{{end}}
+<details{{if or .Failing (not .Glance.HasData)}} open{{end}}><summary>Collectors: {{len .Collectors}}{{if .Failing}}, {{.Failing}} failing{{else}}, none failing{{end}}</summary>
 <table>
 <thead><tr><th>Collector</th><th>Endpoint</th><th>Last result</th><th>Duration</th><th>Requests</th><th>Last success</th><th>Problem and fix</th></tr></thead>
 <tbody>
@@ -100,6 +102,7 @@ code { background: #f4f4f4; padding: 0 0.2em; }
 </tr>{{end}}
 </tbody>
 </table>
+</details>
 </section>
 {{end}}<p>Collections start with the exporter and are refreshed when Prometheus scrapes <a href="{{.TelemetryPath}}">{{.TelemetryPath}}</a> or <code>/probe?account=NAME</code>; this page does not call CertCentral.</p>
 </main>

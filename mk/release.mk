@@ -7,12 +7,17 @@
 # `make release-check` (CI) checks what it built: scripts/check-release.sh.
 GORELEASER ?= $(GO) run github.com/goreleaser/goreleaser/v2@v2.15.1
 
-.PHONY: release release-check
+.PHONY: release release-check release-deps
 
 release:
 	VERSION='$(VERSION)' REVISION='$(REVISION)' BRANCH='$(BRANCH)' BUILD_DATE='$(BUILD_DATE)' \
 		SOURCE_DATE_EPOCH='$(SOURCE_DATE_EPOCH)' $(GORELEASER) release --snapshot --clean
 
+# Only fetches and compiles goreleaser into Go's cache (CI does it while the end-to-end test
+# waits for Prometheus).
+release-deps:
+	$(GORELEASER) --version >/dev/null
+
 release-check:
-	./scripts/install-deps.sh lintian=lintian dpkg-deb=dpkg rpm=rpm sha256sum=coreutils
+	./scripts/install-deps.sh lintian=lintian dpkg-deb=dpkg rpm=rpm unzip=unzip groff=groff-base systemd-analyze=systemd
 	VERSION='$(VERSION)' REVISION='$(REVISION)' BUILD_DATE='$(BUILD_DATE)' ./scripts/check-release.sh

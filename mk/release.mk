@@ -13,11 +13,12 @@ release:
 	VERSION='$(VERSION)' REVISION='$(REVISION)' BRANCH='$(BRANCH)' BUILD_DATE='$(BUILD_DATE)' \
 		SOURCE_DATE_EPOCH='$(SOURCE_DATE_EPOCH)' $(GORELEASER) release --snapshot --clean
 
-# Only fetches and compiles goreleaser into Go's cache (CI does it while the end-to-end test
-# waits for Prometheus).
+# Only fetches and compiles goreleaser into Go's cache (.ci/run does it at low priority while
+# the tests run).
 release-deps:
 	$(GORELEASER) --version >/dev/null
 
 release-check:
+	$(GORELEASER) check
 	./scripts/install-deps.sh lintian=lintian dpkg-deb=dpkg rpm=rpm unzip=unzip groff=groff-base systemd-analyze=systemd
 	VERSION='$(VERSION)' REVISION='$(REVISION)' BUILD_DATE='$(BUILD_DATE)' ./scripts/check-release.sh

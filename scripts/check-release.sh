@@ -2,8 +2,9 @@
 # Checks what `make release` built in dist/ (`make release-check`; CI runs both):
 #  1. VERSION is a semantic version and CHANGELOG.md starts with an Unreleased section;
 #  2. the checksum file verifies, and an archive exists for each of the 6 OS/arch pairs, with
-#     the binary, LICENSE, README, CHANGELOG, alert rules, dashboards and examples inside;
-#  3. the .deb: dpkg-deb --info fields, conffiles, the contents with owners and modes, the
+#     the binary (its header names that OS and architecture), LICENSE, README, CHANGELOG, alert
+#     rules, dashboards and examples inside;
+#  3. the .deb (amd64; the arm64 one has the same paths): dpkg-deb --info fields, conffiles, the contents with owners and modes, the
 #     binary's --version from the extracted package (version, revision, build date), the man
 #     page (groff without warnings), the changelog's version, systemd-analyze verify and
 #     security on the extracted unit, and lintian without errors or warnings (the justified
@@ -53,6 +54,21 @@ check_version_output() {
   contains "$1 --version" "$2" "build date:       $BUILD_DATE"
 }
 
+# u16/u32 FILE OFFSET: a little-endian integer from a binary's header.
+u16() { od -An -tu2 -j "$2" -N2 --endian=little "$1" | tr -d ' '; }
+u32() { od -An -tu4 -j "$2" -N4 --endian=little "$1" | tr -d ' '; }
+# binary_platform FILE: the OS/architecture an executable's header names (ELF, Mach-O, PE).
+binary_platform() {
+  local magic machine
+  magic=$(od -An -tx1 -N4 "$1" | tr -d ' ')
+  case $magic in
+    7f454c46) machine=$(u16 "$1" 18); case $machine in 62) echo linux-amd64 ;; 183) echo linux-arm64 ;; *) echo "linux-machine$machine" ;; esac ;;
+    cffaedfe) machine=$(u32 "$1" 4); case $machine in 16777223) echo darwin-amd64 ;; 16777228) echo darwin-arm64 ;; *) echo "darwin-cpu$machine" ;; esac ;;
+    4d5a*) machine=$(u16 "$1" $(($(u32 "$1" 60) + 4))); case $machine in 34404) echo windows-amd64 ;; 43620) echo windows-arm64 ;; *) echo "windows-machine$machine" ;; esac ;;
+    *) echo "unknown ($magic)" ;;
+  esac
+}
+
 echo "== version $VERSION"
 if [[ $(cat VERSION) =~ ^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$ ]]; then
   ok "VERSION $(cat VERSION) is MAJOR.MINOR.PATCH"
@@ -86,6 +102,12 @@ for target in linux-amd64 linux-arm64 darwin-amd64 darwin-arm64 windows-amd64 wi
     grep -qxF "$name/$f" <<<"$list" || missing+=("$f")
   done
   if [ ${#missing[@]} -eq 0 ]; then ok "$(basename "$archive") holds $name/{$exe, docs, alerts, dashboards, examples}"; else fail "$archive lacks ${missing[*]}"; fi
+  if [[ $target == windows-* ]]; then
+    unzip -p "$archive" "$name/$exe" >"$work/exe" 2>/dev/null || true
+  else
+    tar -xzOf "$archive" "$name/$exe" >"$work/exe" 2>/dev/null || true
+  fi
+  expect "$target archive: the binary's header" "$(binary_platform "$work/exe")" "$target"
 done
 host=$(go env GOOS)-$(go env GOARCH)
 if tar -xzf "$dist/$BIN-$VERSION.$host.tar.gz" -C "$work" 2>/dev/null; then
@@ -135,8 +157,18 @@ drwxr-x--- root/root ./etc/certcentral_exporter/
 EOF
 if grep -E '\.key$|api-key|api\.key' <<<"$contents"; then fail "the package ships a key file"; else ok "no key file in the package"; fi
 
+deb_arm64=$dist/${PKG}_${DEB_VERSION}_arm64.deb
+if [ -f "$deb_arm64" ]; then
+  expect "arm64 .deb Architecture" "$(dpkg-deb --field "$deb_arm64" Architecture)" "arm64"
+  expect "arm64 .deb paths" "$(dpkg-deb --contents "$deb_arm64" | awk '{print $1, $6}' | md5sum)" \
+    "$(dpkg-deb --contents "$deb" | awk '{print $1, $6}' | md5sum)"
+else
+  fail "$deb_arm64 missing"
+fi
+
 root=$work/deb
 dpkg-deb -x "$deb" "$root"
+expect "packaged binary's header" "$(binary_platform "$root/usr/bin/$BIN")" "linux-amd64"
 check_version_output "packaged binary" "$("$root/usr/bin/$BIN" --version 2>&1)"
 cmp -s alerts/certcentral.rules.yml "$root/usr/share/certcentral_exporter/alerts/certcentral.rules.yml" &&
   ok "packaged alert rules = alerts/certcentral.rules.yml" || fail "packaged alert rules differ from alerts/"
@@ -176,6 +208,7 @@ else
   fail "lintian (exit $code):"$'\n'"$out"
 fi
 
+[ -f "$dist/$PKG-$RPM_VERSION.aarch64.rpm" ] && ok "aarch64 .rpm exists" || fail "$dist/$PKG-$RPM_VERSION.aarch64.rpm missing"
 rpm_file=$dist/$PKG-$RPM_VERSION.x86_64.rpm
 echo "== $rpm_file"
 if [ -f "$rpm_file" ]; then

@@ -58,4 +58,4 @@ unit:
 	$(GO) test -race -count=1 ./...
 
 clean:
-	rm -rf $(BIN) .demo
+	rm -rf $(BIN) .demo .build

@@ -40,7 +40,7 @@ var variants = []variant{{
 	binPath:  "/usr/local/bin/certcentral_exporter",
 	own: []setting{
 		{"Service", "DynamicUser", "yes"},
-		{"Service", "LoadCredential", "certcentral-api-key:/etc/certcentral_exporter/api-key"},
+		{"Service", "LoadCredential", "certcentral-api-key:/etc/certcentral_exporter/api.key"},
 	},
 	forbidden: []string{"User", "Group"},
 	execParts: []string{" --certcentral.api-key-file=${CREDENTIALS_DIRECTORY}/certcentral-api-key "},

@@ -19,7 +19,7 @@ out=.build
 rm -rf "$out"
 mkdir -p "$out"
 
-go build -trimpath -o "$out/certcentral_exporter" -ldflags "\
+CGO_ENABLED=0 go build -trimpath -o "$out/certcentral_exporter" -ldflags "\
   -X github.com/prometheus/common/version.Version=$version \
   -X github.com/prometheus/common/version.BuildDate=$date" ./cmd/certcentral_exporter
 "$out/certcentral_exporter" --help-man | gzip -9n > "$out/certcentral_exporter.1.gz"

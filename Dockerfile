@@ -4,7 +4,7 @@
 # The build pulls no image: `make docker` compiles the static binary (CGO_ENABLED=0, the
 # Makefile's LDFLAGS with the version) and copies it with the CA bundle into dist/image, the
 # build context. With Docker instead of buildah: `make docker CONTAINER_BUILDER=docker`, or
-# `make docker-context && docker build -f Dockerfile -t certcentral_exporter dist/image`.
+# `make docker-context && docker build -f Dockerfile -t localhost/certcentral_exporter dist/image`.
 FROM scratch
 
 ARG VERSION=dev

@@ -1,13 +1,23 @@
 # certcentral_exporter: build, demo, tests, benchmarks.
 GO          ?= go
 BIN         := bin
-VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# The version comes from the file VERSION: the release being prepared. A build of the commit
+# tagged v$(RELEASE_VERSION) is that release; a build of any other commit is a snapshot of it,
+# $(RELEASE_VERSION)-SNAPSHOT-<short commit>, which sorts before the release in semver, dpkg and
+# rpm. `make release` (mk/release.mk) hands the same values to goreleaser.
+RELEASE_VERSION := $(shell cat VERSION)
 REVISION    ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+VERSION     ?= $(if $(filter v$(RELEASE_VERSION),$(shell git tag --points-at HEAD 2>/dev/null)),$(RELEASE_VERSION),$(RELEASE_VERSION)-SNAPSHOT-$(REVISION))
+BRANCH      ?= $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)
+# The commit time, not the clock: the same commit builds the same binary.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+BUILD_DATE  ?= $(shell TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null || echo unknown)
 LDFLAGS     := -s -w \
 	-X github.com/prometheus/common/version.Version=$(VERSION) \
 	-X github.com/prometheus/common/version.Revision=$(REVISION) \
-	-X github.com/prometheus/common/version.Branch=main \
-	-X github.com/prometheus/common/version.BuildUser=make
+	-X github.com/prometheus/common/version.Branch=$(BRANCH) \
+	-X github.com/prometheus/common/version.BuildUser=make \
+	-X github.com/prometheus/common/version.BuildDate=$(BUILD_DATE)
 # Pinned so that a fresh machine gets the same checks; `go run` fetches it through the module proxy.
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
@@ -48,4 +58,4 @@ unit:
 	$(GO) test -race -count=1 ./...
 
 clean:
-	rm -rf $(BIN) .demo
+	rm -rf $(BIN) .demo .build

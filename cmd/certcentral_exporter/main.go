@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -24,11 +25,19 @@ import (
 	"github.com/certcentral-exporter/certcentral_exporter/internal/accounts"
 )
 
-const exporterName = "certcentral_exporter"
+const (
+	exporterName = "certcentral_exporter"
+	// exporterSummary is the man page's NAME line and the start of --help.
+	exporterSummary = "Prometheus exporter for DigiCert CertCentral"
+)
 
 func main() {
-	app := kingpin.New(exporterName, "Prometheus exporter for DigiCert CertCentral: users and sign-ins, domains and DCV, products, balance and certificate expiry, for one account or several. Read-only.")
+	if version.Version == "" {
+		version.Version = moduleVersion(debug.ReadBuildInfo())
+	}
+	app := kingpin.New(exporterName, exporterSummary+": users and sign-ins, domains and DCV, products, balance and certificate expiry, for one account or several. Read-only.")
 	app.Version(version.Print(exporterName))
+	kingpin.ManPageTemplate = manPageTemplate(exporterName, exporterSummary)
 	app.HelpFlag.Short('h')
 	s := addFlags(app)
 	serveCmd := app.Command("serve", "Serve /metrics (the default command).").Default()

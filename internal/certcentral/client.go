@@ -332,17 +332,30 @@ func describeNonJSON(resp *http.Response, body io.Reader) string {
 }
 
 func htmlTitle(b []byte) string {
-	lower := bytes.ToLower(b)
+	lower := asciiLower(b)
 	i := bytes.Index(lower, []byte("<title>"))
 	if i < 0 {
 		return ""
 	}
-	rest := b[i+len("<title>"):]
-	j := bytes.Index(bytes.ToLower(rest), []byte("</title>"))
+	rest, restLower := b[i+len("<title>"):], lower[i+len("<title>"):]
+	j := bytes.Index(restLower, []byte("</title>"))
 	if j < 0 || j > 200 {
 		return ""
 	}
 	return strings.TrimSpace(string(rest[:j]))
+}
+
+// asciiLower lowers A-Z only, so that an offset in the result is the same offset in b:
+// bytes.ToLower replaces invalid UTF-8 (any byte a server sends) and changes the length.
+func asciiLower(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return out
 }
 
 // redact removes the key from text that came from the server, in case a proxy or a buggy

@@ -8,7 +8,7 @@ import (
 
 // Order is one certificate order with its primary certificate.
 type Order struct {
-	ID            int64
+	ID            int64 // 0 when the API sent no usable id ("id" is then in Problems)
 	Status        string // free string: issued, pending, rejected, revoked, canceled, expired, ...
 	CommonName    string
 	DNSNames      []string // the certificate's names (CN and SANs)
@@ -49,14 +49,15 @@ type rawOrder struct {
 }
 
 func (r *rawOrder) noteProblem(field string) { r.problems = append(r.problems, field) }
-func (r *rawOrder) itemID() int64            { return int64(r.ID) }
+func (r *rawOrder) itemID() (int64, bool)    { return r.ID.id() }
 
 func (r *rawOrder) order() Order {
+	id, ok := r.ID.id()
 	o := Order{
-		ID: int64(r.ID), Status: r.Status, CommonName: r.Certificate.CommonName, DNSNames: r.Certificate.DNSNames,
+		ID: id, Status: r.Status, CommonName: r.Certificate.CommonName, DNSNames: r.Certificate.DNSNames,
 		ProductNameID: r.Product.NameID, ProductName: r.Product.Name,
 		Organization: r.Organization.Name, Division: r.Container.Name,
-		IsRenewed: r.IsRenewed.Value, Problems: r.problems,
+		IsRenewed: r.IsRenewed.Value, Problems: noteIfBad(noteIfBad(r.problems, "id", !ok), "is_renewed", r.IsRenewed.Bad),
 	}
 	if o.ProductNameID == "" {
 		o.ProductNameID = r.ProductNameID

@@ -102,7 +102,8 @@ func (c *usersCollector) Collect(ctx context.Context, out *Output) error {
 		counts[roleStatus{roleNames[id], "active"}] += 0
 		never[roleNames[id]] += 0
 	}
-	var perUser ranked[certcentral.User]
+	perUser := newRanked[certcentral.User](c.opts.MaxUsers)
+	noID := 0
 
 	stats, err := c.client.ListUsers(ctx, func(u certcentral.User) {
 		role, rank := primaryRole(u.Roles)
@@ -112,12 +113,16 @@ func (c *usersCollector) Collect(ctx context.Context, out *Output) error {
 			never[role]++
 		}
 		out.problems(u.Problems)
-		if c.opts.PerUser {
+		switch {
+		case !c.opts.PerUser:
+		case u.ID == 0: // no id to tell its series from another's (counted as unparsed)
+			noID++
+		default:
 			// Riskiest first: powerful roles, then longest without sign-in (never = longest).
 			perUser.add(u, float64(rank), float64(u.LastLogin.Unix()), u.ID)
 		}
 	})
-	out.addRequests(stats)
+	out.addList(stats)
 	if err != nil {
 		return err
 	}
@@ -127,8 +132,8 @@ func (c *usersCollector) Collect(ctx context.Context, out *Output) error {
 	for role, n := range never {
 		out.gauge(usersNeverDesc, float64(n), role)
 	}
-	kept, dropped := perUser.top(c.opts.MaxUsers)
-	out.dropped += dropped
+	kept, dropped := perUser.top()
+	out.dropped += dropped + noID
 	for _, u := range kept {
 		role, _ := primaryRole(u.Roles)
 		status := labelOr(u.Status, "unknown")

@@ -355,7 +355,7 @@ func htmlTitle(b []byte) string {
 	}
 	rest := b[i+len("<title>"):]
 	j := bytes.Index(bytes.ToLower(rest), []byte("</title>"))
-	if j < 0 || j > 200 {
+	if j < 0 || j > 2048 { // entity-encoded text is long; the caller cuts the decoded title
 		return ""
 	}
 	return strings.TrimSpace(string(rest[:j]))

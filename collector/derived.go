@@ -34,6 +34,10 @@ const MaxJoinNames = 1_000_000
 // joinSeed hashes names for the join; one per process, as facts never leave it.
 var joinSeed = maphash.MakeSeed()
 
+// hashName is a name's key in the join. Two names share one with a chance of about 2^-64
+// per pair: a miscount no account will ever see, for a join that fits in bounded memory.
+func hashName(name string) uint64 { return maphash.String(joinSeed, name) }
+
 // orderFacts count, for each name and parent domain that an unexpired issued certificate
 // names, the certificates naming it (each certificate once however many of its names fall
 // under the same domain). The join then needs one lookup per expired domain.
@@ -50,7 +54,7 @@ func (f *orderFacts) addCertificate(cn string, sans []string) {
 	var mine map[uint64]struct{} // this certificate's hashes, so that it counts once under each
 	fits := true
 	add := func(name string) {
-		h := maphash.String(joinSeed, name)
+		h := hashName(name)
 		if _, dup := mine[h]; dup {
 			return
 		}
@@ -88,7 +92,7 @@ func (f *orderFacts) addCertificate(cn string, sans []string) {
 // equal to it or below it.
 func emitDomainActiveCertificates(ch chan<- prometheus.Metric, d domainFacts, o orderFacts) {
 	for name, id := range d.expired {
-		n := o.certsUnder[maphash.String(joinSeed, name)]
+		n := o.certsUnder[hashName(name)]
 		ch <- prometheus.MustNewConstMetric(domainActiveCertsDesc, prometheus.GaugeValue, float64(n),
 			strconv.FormatInt(id, 10), name)
 	}

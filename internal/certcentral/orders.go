@@ -8,7 +8,7 @@ import (
 
 // Order is one certificate order with its primary certificate.
 type Order struct {
-	ID            int64 // 0 when the API sent no usable id ("id" is then in Problems)
+	ID            int64  // 0 when the API sent no usable id ("id" is then in Problems)
 	Status        string // free string: issued, pending, rejected, revoked, canceled, expired, ...
 	CommonName    string
 	DNSNames      []string // the certificate's names (CN and SANs)

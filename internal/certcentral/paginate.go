@@ -49,8 +49,9 @@ const MaxListItems = 200_000
 
 // driftTolerance is how far a live account may move during one read of a list of total
 // items without the read being called inconsistent: a few items added or removed by people
-// working in CertCentral meanwhile (ten, or 1% of a large list).
-func driftTolerance(total int) int { return 10 + max(0, total)/100 }
+// working in CertCentral meanwhile. A read takes seconds, so two changes, or 1% of a large
+// list, is plenty; more than that missing or repeated is pages that do not add up.
+func driftTolerance(total int) int { return 2 + max(0, total)/100 }
 
 // identified is implemented by raw items with a numeric id, so that a list can hand each
 // object over once even when pages overlap. ok is false for an item without a usable id,

@@ -209,4 +209,3 @@ func writeEchoKey(w http.ResponseWriter, key, variant string) {
 	}}})
 	writeJSON(w, response{http.StatusForbidden, body})
 }
-

@@ -162,4 +162,3 @@ func TestPermissionWarning(t *testing.T) {
 		}
 	}
 }
-

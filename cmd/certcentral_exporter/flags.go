@@ -1,7 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"path"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
@@ -28,6 +32,7 @@ type settings struct {
 	maxBodyBytes      units.Base2Bytes
 	rateLimit         int
 	burstLimit        int
+	allowInsecureHTTP bool
 
 	telemetryPath        string
 	timeoutOffset        model.Duration
@@ -80,6 +85,8 @@ func addFlags(app *kingpin.Application) *settings {
 		Envar("CERTCENTRAL_RATE_LIMIT").Default("500").IntVar(&s.rateLimit)
 	app.Flag("certcentral.burst-limit", "Requests the exporter may send per rolling 5 seconds (DigiCert allows 100 per key).").
 		Default("50").IntVar(&s.burstLimit)
+	app.Flag("certcentral.allow-insecure-http", "Accept a plain http:// --certcentral.url on a host other than this machine, over which the API key travels in cleartext (a simulator, or a TLS-terminating proxy on a trusted network).").
+		Envar("CERTCENTRAL_ALLOW_INSECURE_HTTP").Default("false").BoolVar(&s.allowInsecureHTTP)
 
 	for _, d := range collector.Definitions() {
 		s.enabled[d.Name] = app.Flag("collector."+d.Name, "Enable the "+d.Name+" collector: "+d.Help).Default("true").Bool()
@@ -135,4 +142,62 @@ func (s *settings) minIntervals() map[string]time.Duration {
 		}
 	}
 	return out
+}
+
+// validate refuses settings that cannot work, each with a message saying what to give
+// instead. Some used to fail late or not at all: a telemetry path that clashes with another
+// route (or is not a path) panicked when the routes were set up, and a negative rate limit
+// silently disabled the request budget.
+func (s *settings) validate() error {
+	var errs []error
+	if err := validTelemetryPath(s.telemetryPath); err != nil {
+		errs = append(errs, err)
+	}
+	for _, n := range []struct {
+		flag  string
+		value int
+		min   int
+		why   string
+	}{
+		{"--certcentral.rate-limit", s.rateLimit, 0, "0 disables the budget"},
+		{"--certcentral.burst-limit", s.burstLimit, 0, "0 disables the burst window"},
+		{"--certcentral.page-concurrency", s.pageConcurrency, 1, "1 fetches one page at a time"},
+		{"--web.max-requests", s.maxRequests, 0, "0 means no limit"},
+		{"--collector.users.max-users", s.opts.Users.MaxUsers, 0, "0 keeps every user"},
+		{"--collector.domains.max-domains", s.opts.Domains.MaxDomains, 0, "0 keeps every domain"},
+		{"--collector.orders.max-certificates", s.opts.Orders.MaxCertificates, 0, "0 keeps every certificate"},
+	} {
+		if n.value < n.min {
+			errs = append(errs, fmt.Errorf("%s is %d: it must be at least %d (%s)", n.flag, n.value, n.min, n.why))
+		}
+	}
+	if s.maxBodyBytes <= 0 {
+		errs = append(errs, fmt.Errorf("--certcentral.max-body-bytes is %d: it must be a positive size such as 32MiB", s.maxBodyBytes))
+	}
+	return errors.Join(errs...)
+}
+
+// reservedPaths are served by the exporter itself; the telemetry path must not take them.
+var reservedPaths = map[string]string{"/": "the status page", "/-/healthy": "the health probe", "/-/ready": "the readiness probe"}
+
+// validTelemetryPath accepts a clean absolute path of letters, digits and / . _ ~ - that no
+// other route uses: the mux reads a space as "METHOD path" and braces as wildcards.
+func validTelemetryPath(p string) error {
+	const flag = "--web.telemetry-path"
+	switch {
+	case p == "":
+		return fmt.Errorf("%s is empty: give a path such as /metrics", flag)
+	case !strings.HasPrefix(p, "/"):
+		return fmt.Errorf("%s=%s must start with /, such as /%s", flag, p, strings.TrimLeft(p, "/"))
+	case strings.TrimFunc(p, func(r rune) bool {
+		return r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._~-", r))
+	}) != "":
+		return fmt.Errorf("%s=%s may hold only letters, digits and / . _ ~ -", flag, strconv.QuoteToASCII(p))
+	case path.Clean(p) != strings.TrimSuffix(p, "/") && path.Clean(p) != p:
+		return fmt.Errorf("%s=%s is not a clean path: use %s", flag, p, path.Clean(p))
+	}
+	if what, taken := reservedPaths[path.Clean(p)]; taken {
+		return fmt.Errorf("%s=%s is %s: choose another path, such as /metrics", flag, p, what)
+	}
+	return nil
 }

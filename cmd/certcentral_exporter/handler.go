@@ -36,6 +36,12 @@ func newMetricsHandler(c metricsHandlerConfig) http.Handler {
 		DisableCompression: true,                     // withGzip compresses faster
 	}
 	return withGzip(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A scrape is a GET (HEAD for a probe); anything else must not start collections.
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed: metrics are read with GET", http.StatusMethodNotAllowed)
+			return
+		}
 		if inFlight != nil {
 			select {
 			case inFlight <- struct{}{}:
@@ -60,14 +66,22 @@ func newMetricsHandler(c metricsHandlerConfig) http.Handler {
 	}))
 }
 
+// maxScrapeTimeout bounds what X-Prometheus-Scrape-Timeout-Seconds may ask for. Prometheus's
+// scrape timeout is at most its scrape interval, and intervals over a couple of minutes make
+// series go stale between scrapes: five minutes is beyond any real setting. A larger value is
+// a broken or hostile header; 1e300 or Inf used to overflow into a negative deadline that
+// failed every collector with "timeout".
+const maxScrapeTimeout = 5 * time.Minute
+
 // scrapeTimeout is the time a scrape may take: Prometheus's own timeout from the
-// X-Prometheus-Scrape-Timeout-Seconds header (def without it) minus offset, so that the answer
-// arrives before Prometheus gives up. An offset larger than the timeout is ignored.
+// X-Prometheus-Scrape-Timeout-Seconds header (def without it, or when it is not a positive
+// number) at most maxScrapeTimeout, minus offset, so that the answer arrives before Prometheus
+// gives up. An offset larger than the timeout is ignored.
 func scrapeTimeout(r *http.Request, def, offset time.Duration) time.Duration {
 	timeout := def
 	if v := r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds"); v != "" {
-		if secs, err := strconv.ParseFloat(v, 64); err == nil && secs > 0 {
-			timeout = time.Duration(secs * float64(time.Second))
+		if secs, err := strconv.ParseFloat(v, 64); err == nil && secs > 0 { // NaN > 0 is false
+			timeout = time.Duration(min(secs, maxScrapeTimeout.Seconds()) * float64(time.Second))
 		}
 	}
 	if offset > 0 && offset < timeout {

@@ -40,6 +40,13 @@ func main() {
 
 	cmd := kingpin.MustParse(app.Parse(os.Args[1:]))
 	logger := promslog.New(&s.log)
+	if err := s.validate(); err != nil {
+		logger.Error("invalid flags: " + err.Error())
+		if cmd == checkCmd.FullCommand() {
+			os.Exit(checkSetupErr)
+		}
+		os.Exit(1)
+	}
 	switch cmd {
 	case serveCmd.FullCommand():
 		os.Exit(serve(s, logger))
@@ -72,20 +79,27 @@ func newClient(s *settings, logger *slog.Logger, observer certcentral.Observer) 
 		}
 	}
 	cfg := certcentral.Config{
-		BaseURL:         s.url,
-		APIKey:          key.Value,
-		UserAgent:       fmt.Sprintf("%s/%s (+https://github.com/certcentral-exporter/certcentral_exporter)", exporterName, version.Version),
-		HTTPClient:      &http.Client{Timeout: time.Duration(s.requestTimeout)},
-		PageConcurrency: s.pageConcurrency,
-		MaxBodyBytes:    int64(s.maxBodyBytes),
-		Observer:        observer,
+		BaseURL:           s.url,
+		APIKey:            key.Value,
+		UserAgent:         fmt.Sprintf("%s/%s (+https://github.com/certcentral-exporter/certcentral_exporter)", exporterName, version.Version),
+		HTTPClient:        &http.Client{Timeout: time.Duration(s.requestTimeout)},
+		PageConcurrency:   s.pageConcurrency,
+		MaxBodyBytes:      int64(s.maxBodyBytes),
+		Observer:          observer,
+		AllowInsecureHTTP: s.allowInsecureHTTP,
 	}
 	if limiter != nil {
 		cfg.Limiter = limiter
 	}
 	client, err := certcentral.New(cfg)
+	if errors.Is(err, certcentral.ErrInsecureURL) {
+		err = fmt.Errorf("%w, or pass --certcentral.allow-insecure-http if a trusted network really needs it", err)
+	}
 	if err != nil {
 		return nil, nil, key, fmt.Errorf("cannot set up the CertCentral client: %w", err)
+	}
+	if client.InsecureHTTP() {
+		logger.Warn("the API key is sent over plain HTTP to another host, as --certcentral.allow-insecure-http allows", "url", client.BaseURL())
 	}
 	logger.Info("using CertCentral", "url", client.BaseURL(), "key_source", key.Source)
 	return client, limiter, key, nil
@@ -144,7 +158,7 @@ func serve(s *settings, logger *slog.Logger) int {
 		exporter: exp, telemetryPath: s.telemetryPath, baseURL: client.BaseURL(), logger: logger,
 	}))
 
-	server := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	server := newHTTPServer(mux)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)

@@ -15,6 +15,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -71,6 +72,9 @@ type Config struct {
 	MaxRetries      int // extra attempts on 5xx and connection errors; negative disables retries
 	Limiter         Limiter
 	Observer        Observer
+	// AllowInsecureHTTP accepts a plain http:// base URL on a host other than this machine,
+	// over which the key travels in cleartext (a TLS-terminating proxy on a trusted network).
+	AllowInsecureHTTP bool
 }
 
 // Client is safe for concurrent use.
@@ -89,6 +93,9 @@ func New(cfg Config) (*Client, error) {
 	base, err := ParseBaseURL(cfg.BaseURL)
 	if err != nil {
 		return nil, err
+	}
+	if base.Scheme == "http" && !cfg.AllowInsecureHTTP && !isLoopbackHost(base.Hostname()) {
+		return nil, fmt.Errorf("CertCentral base URL %s: %w: use https://", base, ErrInsecureURL)
 	}
 	if err := ValidateKey(cfg.APIKey); err != nil {
 		return nil, err
@@ -132,6 +139,25 @@ func ParseBaseURL(s string) (*url.URL, error) {
 		return nil, fmt.Errorf("invalid CertCentral base URL %q: no query, fragment or credentials allowed", s)
 	}
 	return u, nil
+}
+
+// ErrInsecureURL refuses a plain http:// base URL on another host: every request carries the
+// API key in a header, which would cross the network in cleartext.
+var ErrInsecureURL = errors.New("plain http:// to another host would send the API key across the network in cleartext")
+
+// isLoopbackHost says whether host is this machine (where plain HTTP never leaves it).
+func isLoopbackHost(host string) bool {
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// InsecureHTTP reports whether the client sends the key over plain HTTP to another host,
+// as AllowInsecureHTTP allowed.
+func (c *Client) InsecureHTTP() bool {
+	return c.base.Scheme == "http" && !isLoopbackHost(c.base.Hostname())
 }
 
 // ValidateKey refuses keys that cannot be right. The message never repeats the key.

@@ -431,6 +431,9 @@ func TestConfigValidation(t *testing.T) {
 		{Config{APIKey: "k", BaseURL: "www.digicert.com/services/v2"}, "absolute"},
 		{Config{APIKey: "k", BaseURL: "ftp://x/services/v2"}, "absolute"},
 		{Config{APIKey: "k", BaseURL: "https://u:p@x/services/v2"}, "credentials"},
+		// The key travels in a header: plain HTTP to another host carries it in cleartext.
+		{Config{APIKey: "k", BaseURL: "http://certcentral.example.internal/services/v2"}, "cleartext"},
+		{Config{APIKey: "k", BaseURL: "http://10.0.0.7:8080/services/v2"}, "cleartext"},
 	} {
 		_, err := New(tt.cfg)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
@@ -440,6 +443,15 @@ func TestConfigValidation(t *testing.T) {
 	c, err := New(Config{APIKey: "k", BaseURL: EUBaseURL + "/"})
 	if err != nil || c.BaseURL() != EUBaseURL {
 		t.Errorf("EU base URL: %v %v", c, err)
+	}
+	for _, base := range []string{"http://127.0.0.1:8080/services/v2", "http://[::1]:80/x", "http://localhost:1/services/v2"} {
+		if c, err := New(Config{APIKey: "k", BaseURL: base}); err != nil || c.InsecureHTTP() {
+			t.Errorf("%s (this machine): %v, insecure %v", base, err, c != nil && c.InsecureHTTP())
+		}
+	}
+	c, err = New(Config{APIKey: "k", BaseURL: "http://proxy.example.internal/services/v2", AllowInsecureHTTP: true})
+	if err != nil || !c.InsecureHTTP() {
+		t.Errorf("allowed plain HTTP: %v", err)
 	}
 }
 

@@ -311,8 +311,8 @@ func Advice(def Definition, kind certcentral.Kind) string {
 	case certcentral.KindDecode:
 		return "the answer could not be read; please report it with the log line"
 	case certcentral.KindTooManyItems:
-		return fmt.Sprintf("the API announced or sent more than %d items for one list, more than any CertCentral account holds: "+
-			"if the account really is that large, narrow the list (--collector.orders.only-current for orders); otherwise report it with the log line", certcentral.MaxListItems)
+		return fmt.Sprintf("the API announced or sent more items than the exporter reads for one list (%d, users %d), more than any CertCentral account holds: "+
+			"if the account really is that large, narrow the list (--collector.orders.only-current for orders); otherwise report it with the log line", certcentral.MaxListItems, certcentral.MaxListUsers)
 	case certcentral.KindInconsistentPagination:
 		return "the API's pages did not add up (a page repeated, pages empty before the total, or a total that moved far during the read), " +
 			"so the list is not served as complete and the last good data is served meanwhile; it usually passes with the next collection, report it if it stays"

@@ -97,5 +97,5 @@ func (r *rawDomain) domain() Domain {
 
 // ListDomains reads every domain (GET /domain) and hands each to fn.
 func (c *Client) ListDomains(ctx context.Context, fn func(Domain)) (ListStats, error) {
-	return listAll(ctx, c, "/domain", "domains", url.Values{}, func(r *rawDomain) { fn(r.domain()) })
+	return listAll(ctx, c, "/domain", "domains", url.Values{}, MaxListItems, func(r *rawDomain) { fn(r.domain()) })
 }

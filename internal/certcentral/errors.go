@@ -50,7 +50,7 @@ const (
 	KindDecode Kind = "decode_error"
 	// KindTooLarge: the body exceeded the size cap.
 	KindTooLarge Kind = "response_too_large"
-	// KindTooManyItems: a list announced or held more items than MaxListItems.
+	// KindTooManyItems: a list announced or held more items than its cap (MaxListItems, MaxListUsers).
 	KindTooManyItems Kind = "too_many_items"
 	// KindInconsistentPagination: a list's pages do not add up to what the API announced (a
 	// page repeated, pages empty before the total, a total that moved far during the read),

@@ -90,7 +90,7 @@ func TestPagesArePlannedLazily(t *testing.T) {
 }
 
 // TestListItemCap: a body of many tiny items, or a million empty objects, is stopped once the
-// list holds MaxListItems: memory follows what is kept, not what is sent.
+// list holds its cap (MaxListUsers for users): memory follows what is kept, not what is sent.
 func TestListItemCap(t *testing.T) {
 	for name, item := range map[string]func(i int) string{
 		"small items with ids": func(i int) string { return fmt.Sprintf(`{"id":%d}`, i+1) },
@@ -103,7 +103,7 @@ func TestListItemCap(t *testing.T) {
 				w.Header().Set("Content-Type", "application/json")
 				n, _ := io.WriteString(w, `{"page":{"total":100,"limit":1000,"offset":0},"users":[`)
 				var b strings.Builder
-				for i := 0; i < 4*MaxListItems; i++ {
+				for i := 0; i < 4*MaxListUsers; i++ {
 					if i > 0 {
 						b.WriteByte(',')
 					}
@@ -125,8 +125,8 @@ func TestListItemCap(t *testing.T) {
 			if KindOf(err) != KindTooManyItems {
 				t.Fatalf("err = %v, want %s", err, KindTooManyItems)
 			}
-			if kept > MaxListItems || stats.Items+stats.Duplicates > MaxListItems {
-				t.Errorf("%d users handed over (stats %+v), the cap is %d", kept, stats, MaxListItems)
+			if kept > MaxListUsers || stats.Items+stats.Duplicates > MaxListUsers {
+				t.Errorf("%d users handed over (stats %+v), the cap is %d", kept, stats, MaxListUsers)
 			}
 		})
 	}

@@ -100,5 +100,5 @@ func (f OrderFilter) query() url.Values {
 
 // ListOrders reads every certificate order matching filter (GET /order/certificate).
 func (c *Client) ListOrders(ctx context.Context, filter OrderFilter, fn func(Order)) (ListStats, error) {
-	return listAll(ctx, c, "/order/certificate", "orders", filter.query(), func(r *rawOrder) { fn(r.order()) })
+	return listAll(ctx, c, "/order/certificate", "orders", filter.query(), MaxListItems, func(r *rawOrder) { fn(r.order()) })
 }

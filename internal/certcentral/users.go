@@ -102,7 +102,7 @@ func (r *rawUser) user() User {
 
 // ListUsers reads every user of the account (GET /user) and hands each to fn.
 func (c *Client) ListUsers(ctx context.Context, fn func(User)) (ListStats, error) {
-	return listAll(ctx, c, "/user", "users", url.Values{}, func(r *rawUser) { fn(r.user()) })
+	return listAll(ctx, c, "/user", "users", url.Values{}, MaxListUsers, func(r *rawUser) { fn(r.user()) })
 }
 
 // Me returns the user the API key belongs to (GET /user/me).

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	dto "github.com/prometheus/client_model/go"
 
@@ -227,17 +226,7 @@ const minAllowance = 3
 const maxLogText = 4096
 
 // logText is err's text, cut to maxLogText bytes.
-func logText(err error) string {
-	msg := err.Error()
-	if len(msg) <= maxLogText {
-		return msg
-	}
-	cut := maxLogText
-	for cut > 0 && !utf8.RuneStart(msg[cut]) {
-		cut--
-	}
-	return fmt.Sprintf("%s... (%d more bytes)", msg[:cut], len(msg)-cut)
-}
+func logText(err error) string { return certcentral.TruncateText(err.Error(), maxLogText) }
 
 // safeCollect turns a panic in a collector into an error so that one bug cannot take the
 // exporter down.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/certcentral-exporter/certcentral_exporter/collector"
 	"github.com/certcentral-exporter/certcentral_exporter/internal/certcentral"
+	"github.com/certcentral-exporter/certcentral_exporter/internal/testbin"
 )
 
 // newTestMetricsServer serves /metrics of an exporter with every collector against an
@@ -110,18 +111,8 @@ func TestScrapeTimeoutHeaderIsClamped(t *testing.T) {
 	resp.Body.Close()
 	if strings.Contains(string(body), `reason="timeout"`) || strings.Count(string(body), "certcentral_collector_success{") != 6 ||
 		strings.Contains(string(body), "certcentral_collector_success{collector=\"users\"} 0") {
-		t.Errorf("a scrape with a 1e300 s timeout did not collect:\n%s", grepLines(string(body), "certcentral_collector_"))
+		t.Errorf("a scrape with a 1e300 s timeout did not collect:\n%s", testbin.Lines(string(body), "certcentral_collector_"))
 	}
-}
-
-func grepLines(s, prefix string) string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		if strings.HasPrefix(l, prefix) {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(out, "\n")
 }
 
 // TestServerLimits: the server had no read, write or idle timeouts, and no bound on open

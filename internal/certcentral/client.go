@@ -358,7 +358,7 @@ func looksLikeJSON(raw []byte) bool {
 // so that "the CDN blocked us" is visible in the error text. The title is redacted before it is
 // quoted (quoting could split a run of the key), and the whole again by the caller.
 func (c *Client) describeNonJSON(resp *http.Response, body io.Reader) string {
-	ct := truncateText(resp.Header.Get("Content-Type"), 100)
+	ct := TruncateText(resp.Header.Get("Content-Type"), 100)
 	if ct == "" {
 		ct = "no content type"
 	}
@@ -368,7 +368,7 @@ func (c *Client) describeNonJSON(resp *http.Response, body io.Reader) string {
 		desc += fmt.Sprintf(" titled %q", c.secret.redact(title, 200))
 	}
 	if cdn := resp.Header.Get("X-Cdn"); cdn != "" {
-		desc += " from CDN " + truncateText(cdn, 100)
+		desc += " from CDN " + TruncateText(cdn, 100)
 	}
 	return c.secret.redact(desc, maxMessageLen)
 }

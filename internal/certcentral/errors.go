@@ -185,8 +185,8 @@ const (
 	maxErrTextLen = 1024
 )
 
-// truncateText cuts s to at most n bytes on a rune boundary and says how much was left out.
-func truncateText(s string, n int) string {
+// TruncateText cuts s to at most n bytes on a rune boundary and says how much was left out.
+func TruncateText(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
@@ -259,7 +259,7 @@ func (r redactor) redact(s string, max int) string {
 			s = b.String()
 		}
 	}
-	return truncateText(s, max)
+	return TruncateText(s, max)
 }
 
 // asciiLower lower-cases ASCII letters only, so that byte offsets stay those of s (the key is

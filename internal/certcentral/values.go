@@ -191,7 +191,7 @@ func parseInstant(s string, legacy *time.Location) (time.Time, error) {
 			return t, nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("unrecognised time %q", truncateText(orig, 64))
+	return time.Time{}, fmt.Errorf("unrecognised time %q", TruncateText(orig, 64))
 }
 
 // placeholderBefore: a date before this is a placeholder for "none", not a moment: MySQL's

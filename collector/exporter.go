@@ -27,8 +27,9 @@ type Config struct {
 	MinInterval map[string]time.Duration
 	// Budget, when set, stretches a collector's refresh interval beyond its minimum so that
 	// its refreshes, at the requests its last collection made, use at most its BudgetShare,
-	// and bounds one collection to its share of the budget (Allowance): a collection that
-	// would need more fails alone instead of spending what the other collectors need.
+	// and bounds one collection to what the other collectors' shares leave of the budget
+	// (Allowance): a collection that would need more fails alone instead of spending what the
+	// others need.
 	Budget interface {
 		MinInterval(requests int, share float64) time.Duration
 		Allowance(share float64) int
@@ -183,7 +184,7 @@ func (e *Exporter) collect(st *state, done chan struct{}) {
 	ctx, cancel := context.WithTimeout(e.base, e.cfg.CollectionTimeout)
 	defer cancel()
 	if e.cfg.Budget != nil {
-		ctx = certcentral.WithRequestAllowance(ctx, max(minAllowance, e.cfg.Budget.Allowance(st.def.BudgetShare)))
+		ctx = certcentral.WithRequestAllowance(ctx, e.allowance(st))
 	}
 
 	r := &result{started: e.now()}
@@ -220,6 +221,21 @@ func (e *Exporter) collect(st *state, done chan struct{}) {
 // minAllowance is the least one collection may send whatever its share: one request and the
 // retries of a failing one.
 const minAllowance = 3
+
+// allowance is how many requests one collection of st may send: what the budget's longest
+// window leaves after the shares of the other enabled collectors. A collection that needs
+// more than its own share (a very large list) still runs, its refreshes spaced out by
+// interval, while none can take what the others are guaranteed: one whose list would need
+// more (pages of one item, a list that keeps growing) fails alone.
+func (e *Exporter) allowance(st *state) int {
+	others := 0.0
+	for _, o := range e.states {
+		if o != st {
+			others += o.def.BudgetShare
+		}
+	}
+	return max(minAllowance, e.cfg.Budget.Allowance(max(st.def.BudgetShare, 1-others)))
+}
 
 // maxLogText bounds an error in a log line: a few kilobytes keep the cause (and the top of a
 // panic's stack) while an error listing a million duplicate series stays one readable line.

@@ -182,6 +182,28 @@ func TestOneCollectorCannotSpendTheOthersBudget(t *testing.T) {
 	}
 }
 
+// TestLargeListWithinWhatOthersLeaveIsRead: a list needing more than its collector's own share
+// of the budget is still read when the other collectors' shares leave room for it, so that a
+// large account is refreshed less often rather than failing.
+func TestLargeListWithinWhatOthersLeaveIsRead(t *testing.T) {
+	limiter, err := budget.New(nil, budget.Window{Limit: 40, Per: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Ten users one per page: ten requests, above the users' own share (20 % of 40 = 8) and
+	// within what the others' shares leave (40 % = 16).
+	env := newTestEnv(t, "demo", func(o *simulator.Options, c *certcentral.Config) {
+		o.Faults = []simulator.Fault{mustFault(t, "/user=pagelimit:1")}
+		c.Limiter = limiter
+	})
+	exp := env.exporter(t, collectorNames(), func(c *Config) { c.Budget = limiter })
+	text := scrapeWithin(t, exp, 5*time.Second)
+	assertFailing(t, "large list", text, nil, "")
+	if n := env.sim.Stats().Requests["/user"]; n != 10 {
+		t.Errorf("/user: %d requests, want 10 pages", n)
+	}
+}
+
 // TestUnparsedValuesKeepTheirObjects: values that do not parse in lenient fields failed the
 // whole collector; they are counted in certcentral_collector_unparsed_values and every object
 // is still counted.

@@ -79,15 +79,15 @@ func newClient(s *settings, logger *slog.Logger, observer certcentral.Observer) 
 		}
 	}
 	cfg := certcentral.Config{
-		BaseURL:           s.url,
-		APIKey:            key.Value,
-		UserAgent:         fmt.Sprintf("%s/%s (+https://github.com/certcentral-exporter/certcentral_exporter)", exporterName, version.Version),
-		HTTPClient:        &http.Client{Timeout: time.Duration(s.requestTimeout)},
-		PageConcurrency:   s.pageConcurrency,
-		MaxBodyBytes:      int64(s.maxBodyBytes),
-		Observer:          observer,
-		AllowInsecureHTTP: s.allowInsecureHTTP,
+		BaseURL:         s.url,
+		APIKey:          key.Value,
+		UserAgent:       fmt.Sprintf("%s/%s (+https://github.com/certcentral-exporter/certcentral_exporter)", exporterName, version.Version),
+		HTTPClient:      &http.Client{Timeout: time.Duration(s.requestTimeout)},
+		PageConcurrency: s.pageConcurrency,
+		MaxBodyBytes:    int64(s.maxBodyBytes),
+		Observer:        observer,
 	}
+	cfg.AllowInsecureHTTP = s.allowInsecureHTTP
 	if limiter != nil {
 		cfg.Limiter = limiter
 	}

@@ -92,7 +92,11 @@ func (c *apiKeysCollector) Collect(ctx context.Context, out *Output) error {
 	}
 	type acmeCount struct{ product, status string }
 	acme := map[acmeCount]int{}
-	var perKey ranked[certcentral.APIKey]
+	limit := c.opts.MaxKeys
+	if limit <= 0 {
+		limit = DefaultMaxKeys
+	}
+	perKey := newRanked[certcentral.APIKey](limit)
 	stats, err := c.client.ListAPIKeys(ctx, func(k certcentral.APIKey) {
 		out.problems(k.Problems)
 		k.Status = statuses.value(k.Status, "unknown")
@@ -113,7 +117,7 @@ func (c *apiKeysCollector) Collect(ctx context.Context, out *Output) error {
 		}
 		perKey.add(k, rank, float64(k.LastUsed.Unix()), k.ID)
 	})
-	out.addRequests(stats)
+	out.addList(stats)
 	if err != nil {
 		return err
 	}
@@ -123,11 +127,7 @@ func (c *apiKeysCollector) Collect(ctx context.Context, out *Output) error {
 	for k, n := range acme {
 		out.gauge(acmeDirectoriesDesc, float64(n), k.product, k.status)
 	}
-	limit := c.opts.MaxKeys
-	if limit <= 0 {
-		limit = DefaultMaxKeys
-	}
-	kept, dropped := perKey.top(limit)
+	kept, dropped := perKey.top()
 	out.dropped += dropped
 	facts := apiKeyFacts{}
 	seen := map[int64]bool{}

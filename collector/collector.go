@@ -79,6 +79,9 @@ type Output struct {
 	unparsed map[string]int // field -> values that did not parse
 	dropped  int            // per-item series sets left out because of a cap
 	requests int            // API requests made
+	// lists says, when the collection read a list, how many items the API announced and how
+	// many were read: set on failure too, where it shows how far the read got.
+	lists *listCounts
 	// facts is what this collection offers to metrics derived from several collectors
 	// (see derived.go); nil when it offers nothing.
 	facts any
@@ -98,7 +101,21 @@ func (o *Output) problems(fields []string) {
 	}
 }
 
-func (o *Output) addRequests(s certcentral.ListStats) { o.requests += s.Requests }
+// listCounts are the items of a collection's list: announced by the API (page.total) and read.
+type listCounts struct{ announced, read int }
+
+// addList records one list read.
+func (o *Output) addList(s certcentral.ListStats) {
+	o.requests += s.Requests
+	if s.Requests == 0 && s.Items == 0 {
+		return // not even the first page was read: nothing was announced
+	}
+	if o.lists == nil {
+		o.lists = &listCounts{}
+	}
+	o.lists.announced += s.Total
+	o.lists.read += s.Items
+}
 
 func newDesc(name, help string, labels ...string) *prometheus.Desc {
 	for _, l := range labels {

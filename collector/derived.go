@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"hash/maphash"
 	"strconv"
 	"strings"
 
@@ -22,60 +23,79 @@ type domainFacts struct {
 	states  map[string]int   // active domains by DCV state, for the issuance blockers
 }
 
-// orderFacts are the names of every unexpired issued certificate, one slice per certificate.
+// MaxJoinNames caps the names the orders collector keeps for the join: every distinct name of
+// an unexpired certificate and each of its parent domains, as a 64-bit hash with a count, about
+// 24 bytes each, so the join holds at most ~24 MiB however many names the certificates carry
+// (10,000 certificates with 250 SANs each held 618 MB as strings). A million is ten times
+// what the largest account we know needs (20,000 unexpired certificates with a few names
+// each, and their parent domains). Certificates whose names no longer fit are counted in
+// certcentral_collector_items_dropped{collector="orders"}.
+const MaxJoinNames = 1_000_000
+
+// joinSeed hashes names for the join; one per process, as facts never leave it.
+var joinSeed = maphash.MakeSeed()
+
+// hashName is a name's key in the join. Two names share one with a chance of about 2^-64
+// per pair: a miscount no account will ever see, for a join that fits in bounded memory.
+func hashName(name string) uint64 { return maphash.String(joinSeed, name) }
+
+// orderFacts count, for each name and parent domain that an unexpired issued certificate
+// names, the certificates naming it (each certificate once however many of its names fall
+// under the same domain). The join then needs one lookup per expired domain.
 type orderFacts struct {
-	certNames [][]string
-	issuance  orderIssuanceFacts // see issuance.go
+	certsUnder map[uint64]uint32  // hash of a lower-case name -> certificates at or below it
+	leftOut    int                // certificates with names that did not fit under MaxJoinNames
+	issuance   orderIssuanceFacts // see issuance.go
 }
 
-// certificateNames returns the distinct lower-case names of a certificate. A wildcard
-// "*.example.com" counts as "example.com", the name whose DCV it depends on.
-func certificateNames(cn string, sans []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, n := range append([]string{cn}, sans...) {
-		n = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(n)), ".")
-		n = strings.TrimPrefix(n, "*.")
-		if n == "" || seen[n] {
-			continue
+func newOrderFacts() orderFacts { return orderFacts{certsUnder: map[uint64]uint32{}} }
+
+// addCertificate counts one certificate under each of its names and their parent domains. A
+// wildcard "*.example.com" counts as "example.com", the name whose DCV it depends on.
+func (f *orderFacts) addCertificate(cn string, sans []string) {
+	var mine map[uint64]struct{} // this certificate's hashes, so that it counts once under each
+	fits := true
+	add := func(name string) {
+		h := hashName(name)
+		if _, dup := mine[h]; dup {
+			return
 		}
-		seen[n] = true
-		out = append(out, n)
+		if mine == nil {
+			mine = map[uint64]struct{}{}
+		}
+		mine[h] = struct{}{}
+		if _, known := f.certsUnder[h]; !known && len(f.certsUnder) >= MaxJoinNames {
+			fits = false
+			return
+		}
+		f.certsUnder[h]++
 	}
-	return out
-}
-
-// emitDomainActiveCertificates counts, for each expired domain, the certificates with a name
-// equal to it or below it. It walks each name's parent domains, so the cost is the number of
-// names times their depth, not names times domains.
-func emitDomainActiveCertificates(ch chan<- prometheus.Metric, d domainFacts, o orderFacts) {
-	if len(d.expired) == 0 {
-		return
-	}
-	counts := make(map[string]int, len(d.expired))
-	for name := range d.expired {
-		counts[name] = 0
-	}
-	for _, names := range o.certNames {
-		matched := map[string]bool{}
-		for _, n := range names {
-			for cur := n; cur != ""; {
-				if _, ok := d.expired[cur]; ok {
-					matched[cur] = true
-				}
-				dot := strings.IndexByte(cur, '.')
-				if dot < 0 {
-					break
-				}
-				cur = cur[dot+1:]
+	for i := -1; i < len(sans); i++ {
+		n := cn
+		if i >= 0 {
+			n = sans[i]
+		}
+		n = strings.TrimPrefix(strings.TrimSuffix(strings.ToLower(strings.TrimSpace(n)), "."), "*.")
+		for cur := n; cur != ""; {
+			add(cur)
+			dot := strings.IndexByte(cur, '.')
+			if dot < 0 {
+				break
 			}
-		}
-		for name := range matched {
-			counts[name]++
+			cur = cur[dot+1:]
 		}
 	}
-	for name, n := range counts {
+	if !fits {
+		f.leftOut++
+	}
+}
+
+// emitDomainActiveCertificates gives, for each expired domain, the certificates with a name
+// equal to it or below it.
+func emitDomainActiveCertificates(ch chan<- prometheus.Metric, d domainFacts, o orderFacts) {
+	for name, id := range d.expired {
+		n := o.certsUnder[hashName(name)]
 		ch <- prometheus.MustNewConstMetric(domainActiveCertsDesc, prometheus.GaugeValue, float64(n),
-			strconv.FormatInt(d.expired[name], 10), name)
+			strconv.FormatInt(id, 10), name)
 	}
 }

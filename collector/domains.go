@@ -101,7 +101,8 @@ func (c *domainsCollector) Collect(ctx context.Context, out *Output) error {
 	counts := map[string]int{}
 	inactive := 0
 	facts := domainFacts{expired: map[string]int64{}}
-	var perDomain ranked[domainItem]
+	perDomain := newRanked[domainItem](c.opts.MaxDomains)
+	noID := 0
 	stats, err := c.client.ListDomains(ctx, func(d certcentral.Domain) {
 		out.problems(d.Problems)
 		if !d.Active {
@@ -110,6 +111,12 @@ func (c *domainsCollector) Collect(ctx context.Context, out *Output) error {
 		}
 		state := dcvState(d, now)
 		counts[state]++
+		if d.ID == 0 { // no id to tell its series from another's (counted as unparsed)
+			if c.opts.PerDomain {
+				noID++
+			}
+			return
+		}
 		if state == dcvExpired {
 			facts.expired[strings.ToLower(d.Name)] = d.ID
 		}
@@ -121,7 +128,7 @@ func (c *domainsCollector) Collect(ctx context.Context, out *Output) error {
 			perDomain.add(domainItem{d, state}, urgency, soonest(d.OVExpiry, d.EVExpiry), d.ID)
 		}
 	})
-	out.addRequests(stats)
+	out.addList(stats)
 	if err != nil {
 		return err
 	}
@@ -133,8 +140,8 @@ func (c *domainsCollector) Collect(ctx context.Context, out *Output) error {
 	facts.states = counts
 	out.facts = facts
 
-	kept, dropped := perDomain.top(c.opts.MaxDomains)
-	out.dropped += dropped
+	kept, dropped := perDomain.top()
+	out.dropped += dropped + noID
 	for _, it := range kept {
 		d := it.d
 		id := strconv.FormatInt(d.ID, 10)

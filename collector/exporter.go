@@ -29,9 +29,13 @@ type Config struct {
 	// MinInterval overrides CacheTTL per collector (a longer interval for slow-changing data).
 	MinInterval map[string]time.Duration
 	// Budget, when set, stretches a collector's refresh interval beyond its minimum so that
-	// its refreshes, at the requests its last collection made, use at most its BudgetShare.
+	// its refreshes, at the requests its last collection made, use at most its BudgetShare,
+	// and bounds one collection to what the other collectors' shares leave of the budget
+	// (Allowance): a collection that would need more fails alone instead of spending what the
+	// others need.
 	Budget interface {
 		MinInterval(requests int, share float64) time.Duration
+		Allowance(share float64) int
 	}
 	// CollectionTimeout bounds one collection, which runs detached from the scrape that
 	// started it so that a large account can finish even when scrapes time out.
@@ -86,6 +90,7 @@ type result struct {
 	unparsed map[string]int
 	dropped  int
 	requests int
+	lists    *listCounts // set on failure too
 	facts    any
 	err      error
 	kind     certcentral.Kind
@@ -199,19 +204,22 @@ func (e *Exporter) collect(st *state, done chan struct{}) {
 	defer e.wg.Done()
 	ctx, cancel := context.WithTimeout(e.base, e.cfg.CollectionTimeout)
 	defer cancel()
+	if e.cfg.Budget != nil {
+		ctx = certcentral.WithRequestAllowance(ctx, e.allowance(st))
+	}
 
 	r := &result{started: e.now()}
 	out := newOutput()
 	err := safeCollect(ctx, st.coll, out)
 	r.ended = e.now()
-	r.requests = out.requests
+	r.requests, r.lists = out.requests, out.lists
 	if err != nil {
 		r.err, r.kind, r.status = err, kindOf(err), statusOf(err)
 	} else {
 		r.unparsed, r.dropped, r.facts, r.status = out.unparsed, out.dropped, out.facts, 200
 		var ferr error
 		if r.families, ferr = families(out.metrics); ferr != nil {
-			e.log.Warn("collector produced series that cannot be served; they are left out", "collector", st.def.Name, "err", ferr)
+			e.log.Warn("collector produced series that cannot be served; they are left out", "collector", st.def.Name, "err", logText(ferr))
 		}
 		addLabels(r.families, e.labels)
 	}
@@ -231,6 +239,32 @@ func (e *Exporter) collect(st *state, done chan struct{}) {
 	e.logTransition(st.def, prev, r)
 	close(done)
 }
+
+// minAllowance is the least one collection may send whatever its share: one request and the
+// retries of a failing one.
+const minAllowance = 3
+
+// allowance is how many requests one collection of st may send: what the budget's longest
+// window leaves after the shares of the other enabled collectors. A collection that needs
+// more than its own share (a very large list) still runs, its refreshes spaced out by
+// interval, while none can take what the others are guaranteed: one whose list would need
+// more (pages of one item, a list that keeps growing) fails alone.
+func (e *Exporter) allowance(st *state) int {
+	others := 0.0
+	for _, o := range e.states {
+		if o != st {
+			others += o.def.BudgetShare
+		}
+	}
+	return max(minAllowance, e.cfg.Budget.Allowance(max(st.def.BudgetShare, 1-others)))
+}
+
+// maxLogText bounds an error in a log line: a few kilobytes keep the cause (and the top of a
+// panic's stack) while an error listing a million duplicate series stays one readable line.
+const maxLogText = 4096
+
+// logText is err's text, cut to maxLogText bytes.
+func logText(err error) string { return certcentral.TruncateText(err.Error(), maxLogText) }
 
 // safeCollect turns a panic in a collector into an error so that one bug cannot take the
 // exporter down.
@@ -271,7 +305,7 @@ func (e *Exporter) logTransition(def Definition, prev, cur *result) {
 	switch {
 	case cur.err != nil && (prev == nil || prev.err == nil || prev.kind != cur.kind):
 		e.log.Error("collector failing", "collector", def.Name, "reason", string(cur.kind),
-			"err", cur.err, "advice", Advice(def, cur.kind))
+			"err", logText(cur.err), "advice", Advice(def, cur.kind))
 	case cur.err == nil && prev != nil && prev.err != nil:
 		e.log.Info("collector recovered", "collector", def.Name, "after", string(prev.kind))
 	}
@@ -287,7 +321,8 @@ func Advice(def Definition, kind certcentral.Kind) string {
 	case certcentral.KindRateLimited:
 		return "CertCentral's rate limit (1000 requests per 3 minutes, 100 per 5 seconds, per key) was hit: wait, and do not share this key with other exporters or scripts"
 	case certcentral.KindBudgetExhausted:
-		return "the exporter's own request budget (--certcentral.rate-limit) is spent; data is refreshed when it allows"
+		return "the exporter's own request budget (--certcentral.rate-limit) is spent, or this collection needed more requests than its collector's share of it " +
+			"(pages far smaller than asked for, or a list that keeps growing); data is refreshed when the budget allows, and the error says which"
 	case certcentral.KindTimeout:
 		return "CertCentral did not answer in time; check the network path and the timeouts"
 	case certcentral.KindConnection:
@@ -302,6 +337,12 @@ func Advice(def Definition, kind certcentral.Kind) string {
 		return "CertCentral answered with a server error; it usually passes, see status.digicert.com"
 	case certcentral.KindDecode:
 		return "the answer could not be read; please report it with the log line"
+	case certcentral.KindTooManyItems:
+		return fmt.Sprintf("the API announced or sent more items than the exporter reads for one list (%d, users %d), more than any CertCentral account holds: "+
+			"if the account really is that large, narrow the list (--collector.orders.only-current for orders); otherwise report it with the log line", certcentral.MaxListItems, certcentral.MaxListUsers)
+	case certcentral.KindInconsistentPagination:
+		return "the API's pages did not add up (a page repeated, pages empty before the total, or a total that moved far during the read), " +
+			"so the list is not served as complete and the last good data is served meanwhile; it usually passes with the next collection, report it if it stays"
 	case certcentral.KindTooLarge:
 		return fmt.Sprintf("the answer was larger than --certcentral.max-body-bytes (raise it if the account really has pages that large) or held one value over %d MiB, which no CertCentral item comes near: report that with the log line", certcentral.MaxValueBytes>>20)
 	}

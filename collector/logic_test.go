@@ -71,12 +71,15 @@ func TestWholeDays(t *testing.T) {
 }
 
 func TestRankedKeepsMostUrgent(t *testing.T) {
-	var r ranked[string]
-	r.add("later", 1, 100, 3)
-	r.add("pending", 0, math.Inf(1), 9)
-	r.add("soon", 1, 10, 5)
-	r.add("soon-too", 1, 10, 4)
-	kept, dropped := r.top(3)
+	fill := func(r *ranked[string]) {
+		r.add("later", 1, 100, 3)
+		r.add("pending", 0, math.Inf(1), 9)
+		r.add("soon", 1, 10, 5)
+		r.add("soon-too", 1, 10, 4)
+	}
+	r := newRanked[string](3)
+	fill(r)
+	kept, dropped := r.top()
 	want := []string{"pending", "soon-too", "soon"}
 	if dropped != 1 || len(kept) != 3 {
 		t.Fatalf("kept %v dropped %d", kept, dropped)
@@ -87,8 +90,31 @@ func TestRankedKeepsMostUrgent(t *testing.T) {
 			break
 		}
 	}
-	if all, d := r.top(0); len(all) != 4 || d != 0 {
-		t.Errorf("top(0) should keep all: %v %d", all, d)
+	all := newRanked[string](0)
+	fill(all)
+	if kept, d := all.top(); len(kept) != 4 || d != 0 {
+		t.Errorf("limit 0 should keep all: %v %d", kept, d)
+	}
+}
+
+// TestRankedHoldsOnlyTheCap: the per-item cap bounds memory while the list is read, not only
+// the series served at the end: every item used to be held until the sort.
+func TestRankedHoldsOnlyTheCap(t *testing.T) {
+	r := newRanked[int](100)
+	for i := 0; i < 100_000; i++ {
+		r.add(i, float64((i*7919)%100_000), 0, int64(i))
+		if len(r.items) > 100 {
+			t.Fatalf("%d items held after %d adds with a cap of 100", len(r.items), i+1)
+		}
+	}
+	kept, dropped := r.top()
+	if dropped != 99_900 || len(kept) != 100 {
+		t.Fatalf("kept %d dropped %d", len(kept), dropped)
+	}
+	for i, v := range kept {
+		if (v*7919)%100_000 != i {
+			t.Fatalf("kept[%d] has key %d, want the 100 lowest keys in order", i, (v*7919)%100_000)
+		}
 	}
 }
 

@@ -71,20 +71,28 @@ func (c *ordersCollector) Collect(ctx context.Context, out *Output) error {
 
 	type key struct{ status, product string }
 	counts := map[key]int{}
-	var certs ranked[certcentral.Order]
-	var facts orderFacts
+	certs := newRanked[certificateSeries](c.opts.MaxCertificates)
+	facts := newOrderFacts()
+	noID := 0
 	stats, err := c.client.ListOrders(ctx, filter, func(o certcentral.Order) {
 		out.problems(o.Problems)
 		counts[key{labelOr(o.Status, "unknown"), labelOr(o.ProductNameID, "unknown")}]++
 		if certificateStatuses[o.Status] && !o.ValidTill.IsZero() && o.ValidTill.After(cutoff) {
-			certs.add(o, float64(o.ValidTill.Unix()), 0, o.ID)
 			if o.ValidTill.After(now) {
-				facts.certNames = append(facts.certNames, certificateNames(o.CommonName, o.DNSNames))
+				facts.addCertificate(o.CommonName, o.DNSNames)
 			}
+			if o.ID == 0 { // no id to tell its series from another's
+				noID++
+				return
+			}
+			// Only what the series show is kept: the names of a certificate (up to hundreds
+			// of SANs) are not.
+			certs.add(certificateSeries{id: o.ID, commonName: o.CommonName, product: labelOr(o.ProductNameID, "unknown"),
+				renewed: o.IsRenewed, validTill: o.ValidTill}, float64(o.ValidTill.Unix()), 0, o.ID)
 		}
 		facts.issuance.note(o, now)
 	})
-	out.addRequests(stats)
+	out.addList(stats)
 	if err != nil {
 		return err
 	}
@@ -93,11 +101,19 @@ func (c *ordersCollector) Collect(ctx context.Context, out *Output) error {
 	for k, n := range counts {
 		out.gauge(ordersDesc, float64(n), k.status, k.product)
 	}
-	kept, dropped := certs.top(c.opts.MaxCertificates)
-	out.dropped += dropped
+	kept, dropped := certs.top()
+	out.dropped += dropped + noID + facts.leftOut
 	for _, o := range kept {
-		out.gauge(certExpiryDesc, float64(o.ValidTill.Unix()),
-			strconv.FormatInt(o.ID, 10), o.CommonName, labelOr(o.ProductNameID, "unknown"), strconv.FormatBool(o.IsRenewed))
+		out.gauge(certExpiryDesc, float64(o.validTill.Unix()),
+			strconv.FormatInt(o.id, 10), o.commonName, o.product, strconv.FormatBool(o.renewed))
 	}
 	return nil
+}
+
+// certificateSeries is what the per-certificate series need of an order.
+type certificateSeries struct {
+	id                  int64
+	commonName, product string
+	renewed             bool
+	validTill           time.Time
 }

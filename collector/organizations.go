@@ -143,7 +143,11 @@ func (c *organizationsCollector) Collect(ctx context.Context, out *Output) error
 		}
 	}
 	facts := organizationFacts{}
-	var perOrg ranked[orgItem]
+	limit := c.opts.MaxOrganizations
+	if limit <= 0 {
+		limit = DefaultMaxOrganizations
+	}
+	perOrg := newRanked[orgItem](limit)
 	stats, err := c.client.ListOrganizations(ctx, func(o certcentral.Organization) {
 		out.problems(o.Problems)
 		o.Status = statuses.value(o.Status, "unknown")
@@ -165,7 +169,7 @@ func (c *organizationsCollector) Collect(ctx context.Context, out *Output) error
 		}
 		perOrg.add(orgItem{o, vs}, urgency, soonest, o.ID)
 	})
-	out.addRequests(stats)
+	out.addList(stats)
 	if err != nil {
 		return err
 	}
@@ -177,11 +181,7 @@ func (c *organizationsCollector) Collect(ctx context.Context, out *Output) error
 	}
 	out.facts = facts
 
-	limit := c.opts.MaxOrganizations
-	if limit <= 0 {
-		limit = DefaultMaxOrganizations
-	}
-	kept, dropped := perOrg.top(limit)
+	kept, dropped := perOrg.top()
 	out.dropped += dropped
 	seen := map[int64]bool{} // one series set per id, whatever the API repeats
 	for _, it := range kept {

@@ -44,7 +44,7 @@ func (c *productsCollector) Collect(ctx context.Context, out *Output) error {
 		groups[group]++
 		out.gauge(productInfoDesc, 1, p.NameID, p.Name, p.Type, group)
 	})
-	out.addRequests(stats)
+	out.addList(stats)
 	if err != nil {
 		return err
 	}

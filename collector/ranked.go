@@ -2,13 +2,18 @@ package collector
 
 import (
 	"cmp"
+	"container/heap"
 	"slices"
 )
 
 // ranked keeps per-item values with sort keys so that a cap on per-item series keeps the items
-// that matter most (lowest keys first) instead of whichever the API listed first.
+// that matter most (lowest keys first) instead of whichever the API listed first. With a
+// limit it holds at most limit items while the list is read, the least urgent on top of a
+// heap to be replaced by a more urgent one: memory follows the cap, not the list.
 type ranked[T any] struct {
-	items []rankedItem[T]
+	limit   int // 0: keep every item
+	items   rankedHeap[T]
+	dropped int
 }
 
 type rankedItem[T any] struct {
@@ -16,31 +21,56 @@ type rankedItem[T any] struct {
 	keys  [3]float64
 }
 
+func compareRanked[T any](a, b rankedItem[T]) int {
+	for i := range a.keys {
+		if c := cmp.Compare(a.keys[i], b.keys[i]); c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+// rankedHeap is a max-heap: the least urgent item (the highest keys) is items[0].
+type rankedHeap[T any] []rankedItem[T]
+
+func (h rankedHeap[T]) Len() int           { return len(h) }
+func (h rankedHeap[T]) Less(i, j int) bool { return compareRanked(h[i], h[j]) > 0 }
+func (h rankedHeap[T]) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *rankedHeap[T]) Push(x any)        { *h = append(*h, x.(rankedItem[T])) }
+func (h *rankedHeap[T]) Pop() any {
+	old := *h
+	it := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return it
+}
+
+func newRanked[T any](limit int) *ranked[T] { return &ranked[T]{limit: max(0, limit)} }
+
 // add records v with its sort keys; id breaks ties so that the order does not depend on the
 // order in which concurrently fetched pages arrived.
 func (r *ranked[T]) add(v T, primary, secondary float64, id int64) {
-	r.items = append(r.items, rankedItem[T]{value: v, keys: [3]float64{primary, secondary, float64(id)}})
+	it := rankedItem[T]{value: v, keys: [3]float64{primary, secondary, float64(id)}}
+	if r.limit == 0 {
+		r.items = append(r.items, it)
+		return
+	}
+	if len(r.items) < r.limit {
+		heap.Push(&r.items, it)
+		return
+	}
+	r.dropped++
+	if compareRanked(it, r.items[0]) < 0 {
+		r.items[0] = it
+		heap.Fix(&r.items, 0)
+	}
 }
 
-// top returns up to limit items in key order (all of them when limit <= 0) and how many were
-// left out.
-func (r *ranked[T]) top(limit int) (kept []T, dropped int) {
-	slices.SortStableFunc(r.items, func(a, b rankedItem[T]) int {
-		for i := range a.keys {
-			if c := cmp.Compare(a.keys[i], b.keys[i]); c != 0 {
-				return c
-			}
-		}
-		return 0
-	})
-	n := len(r.items)
-	if limit > 0 && n > limit {
-		dropped = n - limit
-		n = limit
-	}
-	kept = make([]T, n)
+// top returns the kept items in key order and how many the limit left out.
+func (r *ranked[T]) top() (kept []T, dropped int) {
+	slices.SortStableFunc(r.items, compareRanked[T])
+	kept = make([]T, len(r.items))
 	for i := range kept {
 		kept[i] = r.items[i].value
 	}
-	return kept, dropped
+	return kept, r.dropped
 }

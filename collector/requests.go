@@ -54,7 +54,11 @@ func (c *requestsCollector) Collect(ctx context.Context, out *Output) error {
 	type key struct{ typ, product string }
 	counts := map[key]int{}
 	var oldest time.Time
-	var perRequest ranked[certcentral.Request]
+	limit := c.opts.MaxRequests
+	if limit <= 0 {
+		limit = DefaultMaxRequests
+	}
+	perRequest := newRanked[certcentral.Request](limit)
 	pending := 0
 	stats, err := c.client.ListPendingRequests(ctx, func(r certcentral.Request) {
 		out.problems(r.Problems)
@@ -72,7 +76,7 @@ func (c *requestsCollector) Collect(ctx context.Context, out *Output) error {
 		}
 		perRequest.add(r, soonest(r.Date), 0, r.ID)
 	})
-	out.addRequests(stats)
+	out.addList(stats)
 	if err != nil {
 		return err
 	}
@@ -83,11 +87,7 @@ func (c *requestsCollector) Collect(ctx context.Context, out *Output) error {
 	if !oldest.IsZero() {
 		out.gauge(requestsOldestDesc, float64(oldest.Unix()))
 	}
-	limit := c.opts.MaxRequests
-	if limit <= 0 {
-		limit = DefaultMaxRequests
-	}
-	kept, dropped := perRequest.top(limit)
+	kept, dropped := perRequest.top()
 	out.dropped += dropped
 	seen := map[int64]bool{}
 	for _, r := range kept {

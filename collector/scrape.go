@@ -33,9 +33,13 @@ var (
 	unparsedDesc = newDesc("collector_unparsed_values",
 		"Values in the last successful collection that could not be parsed; their objects were kept.", "collector", "field")
 	droppedDesc = newDesc("collector_items_dropped",
-		"Items (users, domains, certificates) whose per-item series were left out by a cap in the last successful collection.", "collector")
+		"Items (users, domains, certificates) of the last successful collection left out of their per-item series by a cap or for want of an id, or certificates left out of the domain join by its cap.", "collector")
 	requestsDesc = newDesc("collector_api_requests",
 		"API requests made by the collector's last successful collection.", "collector")
+	announcedDesc = newDesc("collector_items_announced",
+		"Items the API announced (page.total) for the list the collector's last collection read, failed or not.", "collector")
+	readDesc = newDesc("collector_items_read",
+		"Distinct items the collector's last collection read from its list, failed or not: below certcentral_collector_items_announced when the read stopped early or the pages did not add up.", "collector")
 )
 
 // kindScrapeTimeout labels a collector whose first collection had not finished when the
@@ -282,6 +286,10 @@ func (e *Exporter) emitHealth(ch chan<- prometheus.Metric, snaps []snapshot, now
 			gauge(successDesc, 1, name)
 			gauge(durationDesc, last.ended.Sub(last.started).Seconds(), name)
 			answered = true
+		}
+		if last != nil && last.lists != nil {
+			gauge(announcedDesc, float64(last.lists.announced), name)
+			gauge(readDesc, float64(last.lists.read), name)
 		}
 		for kind, n := range e.failureCounts(st) {
 			ch <- prometheus.MustNewConstMetric(failuresDesc, prometheus.CounterValue, float64(n), name, string(kind))

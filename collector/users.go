@@ -102,7 +102,8 @@ func (c *usersCollector) Collect(ctx context.Context, out *Output) error {
 		counts[roleStatus{roleNames[id], "active"}] += 0
 		never[roleNames[id]] += 0
 	}
-	var perUser ranked[certcentral.User]
+	perUser := newRanked[userSeries](c.opts.MaxUsers)
+	noID := 0
 	facts := userFacts{byID: map[int64]userFact{}}
 
 	stats, err := c.client.ListUsers(ctx, func(u certcentral.User) {
@@ -114,12 +115,21 @@ func (c *usersCollector) Collect(ctx context.Context, out *Output) error {
 			never[role]++
 		}
 		out.problems(u.Problems)
-		if c.opts.PerUser {
+		switch {
+		case !c.opts.PerUser:
+		case u.ID == 0: // no id to tell its series from another's (counted as unparsed)
+			noID++
+		default:
+			us := userSeries{id: u.ID, username: u.Username, email: u.Email, firstName: u.FirstName, lastName: u.LastName,
+				role: role, status: status, typ: u.Type, division: u.Division, never: u.NeverLoggedIn()}
+			if !u.LastLogin.IsZero() {
+				us.lastLogin = u.LastLogin.Unix()
+			}
 			// Riskiest first: powerful roles, then longest without sign-in (never = longest).
-			perUser.add(u, float64(rank), float64(u.LastLogin.Unix()), u.ID)
+			perUser.add(us, float64(rank), float64(u.LastLogin.Unix()), u.ID)
 		}
 	})
-	out.addRequests(stats)
+	out.addList(stats)
 	if err != nil {
 		return err
 	}
@@ -130,21 +140,29 @@ func (c *usersCollector) Collect(ctx context.Context, out *Output) error {
 		out.gauge(usersNeverDesc, float64(n), role)
 	}
 	out.facts = facts
-	kept, dropped := perUser.top(c.opts.MaxUsers)
-	out.dropped += dropped
+	kept, dropped := perUser.top()
+	out.dropped += dropped + noID
 	for _, u := range kept {
-		role, _ := primaryRole(u.Roles)
-		status := labelOr(u.Status, "unknown")
-		id := strconv.FormatInt(u.ID, 10)
-		out.gauge(userInfoDesc, 1, id, u.Username, u.Email, u.FirstName, u.LastName, role, status, u.Type, u.Division)
-		out.gauge(userNeverDesc, boolValue(u.NeverLoggedIn()), id, u.Username, u.Email, role, status)
-		if u.LastLogin.IsZero() {
+		id := strconv.FormatInt(u.id, 10)
+		out.gauge(userInfoDesc, 1, id, u.username, u.email, u.firstName, u.lastName, u.role, u.status, u.typ, u.division)
+		out.gauge(userNeverDesc, boolValue(u.never), id, u.username, u.email, u.role, u.status)
+		if u.lastLogin == 0 {
 			continue // never signed in, or a date we could not read (counted as unparsed)
 		}
-		out.gauge(userLastLoginDesc, float64(u.LastLogin.Unix()), id, u.Username, u.Email, role, status)
-		out.gauge(userDaysDesc, wholeDaysBetween(u.LastLogin, now), id, u.Username, u.Email, role, status)
+		last := time.Unix(u.lastLogin, 0)
+		out.gauge(userLastLoginDesc, float64(u.lastLogin), id, u.username, u.email, u.role, u.status)
+		out.gauge(userDaysDesc, wholeDaysBetween(last, now), id, u.username, u.email, u.role, u.status)
 	}
 	return nil
+}
+
+// userSeries is what the per-user series need of a user, and all that is kept of one: every
+// user of the account is held until the riskiest are chosen, up to certcentral.MaxListUsers.
+type userSeries struct {
+	id                                                                int64
+	username, email, firstName, lastName, role, status, typ, division string
+	lastLogin                                                         int64 // Unix seconds; 0 when none was read
+	never                                                             bool
 }
 
 // wholeDaysBetween is the number of complete days from then to now, never negative (a

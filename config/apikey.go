@@ -4,8 +4,8 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
-	"os"
 	"strings"
 
 	"github.com/certcentral-exporter/certcentral_exporter/internal/certcentral"
@@ -14,7 +14,8 @@ import (
 // APIKeyEnv is the environment variable read when no key file is given.
 const APIKeyEnv = "CERTCENTRAL_API_KEY"
 
-// maxKeyFileBytes stops a wrong path (a log file, a binary) from being read whole.
+// maxKeyFileBytes is all that is ever read of the key file: a key is a few dozen characters,
+// and a wrong path (a log file, a binary, a device) must not be read whole.
 const maxKeyFileBytes = 4096
 
 // APIKey is a loaded key and where it came from. Source is safe to log; Value never is.
@@ -31,19 +32,9 @@ type APIKey struct {
 func LoadAPIKey(file string, getenv func(string) string) (APIKey, error) {
 	var k APIKey
 	if file != "" {
-		info, err := os.Stat(file)
+		data, info, err := readKeyFile(file)
 		if err != nil {
-			return k, fmt.Errorf("cannot read the API key file %s: %w", file, errors.Unwrap(err))
-		}
-		if info.IsDir() {
-			return k, fmt.Errorf("the API key file %s is a directory", file)
-		}
-		if info.Size() > maxKeyFileBytes {
-			return k, fmt.Errorf("the API key file %s is %d bytes: an API key is a short line, is the path right?", file, info.Size())
-		}
-		data, err := os.ReadFile(file)
-		if err != nil {
-			return k, fmt.Errorf("cannot read the API key file %s: %w", file, errors.Unwrap(err))
+			return k, err
 		}
 		k.Value, k.Source = strings.TrimSpace(string(data)), "file "+file
 		k.Warning = permissionWarning(file, info.Mode().Perm(), ownedByCaller(info))
@@ -69,6 +60,51 @@ func loadKeyFromEnv(name string, getenv func(string) string) (APIKey, error) {
 		return APIKey{}, fmt.Errorf("the API key from %s is not usable: %w", k.Source, err)
 	}
 	return k, nil
+}
+
+// readKeyFile reads at most maxKeyFileBytes of a regular file. The size a file reports is not
+// trusted (/dev/zero reports 0 and never ends), nor is the file opened in a way that can block
+// (a named pipe with no writer would hang the exporter at start): it is opened without
+// blocking, and whatever is not a regular file is refused before anything is read.
+func readKeyFile(file string) ([]byte, fs.FileInfo, error) {
+	f, err := openNonBlocking(file)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot read the API key file %s: %w", file, errors.Unwrap(err))
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot read the API key file %s: %w", file, errors.Unwrap(err))
+	}
+	if info.IsDir() {
+		return nil, nil, fmt.Errorf("the API key file %s is a directory", file)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, nil, fmt.Errorf("the API key file %s is %s, not a regular file: write the key into a file and point --certcentral.api-key-file at it", file, describeMode(info.Mode()))
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxKeyFileBytes+1))
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot read the API key file %s: %w", file, errors.Unwrap(err))
+	}
+	if len(data) > maxKeyFileBytes {
+		return nil, nil, fmt.Errorf("the API key file %s is larger than %d bytes: an API key is a short line, is the path right?", file, maxKeyFileBytes)
+	}
+	return data, info, nil
+}
+
+// describeMode names a file type that is not a regular file.
+func describeMode(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return "a special file"
 }
 
 // permissionWarning says when the key file can be read by users other than the exporter's.

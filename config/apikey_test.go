@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 const secret = "Cfg7SecretKey0123456789ABCDEFabcdef"
@@ -96,9 +97,29 @@ func TestLoadAPIKeyErrors(t *testing.T) {
 		{"control character", writeKey(t, secret+"\x00", 0o600), nil, "cannot be sent in an HTTP header"},
 		{"non-ASCII", writeKey(t, secret+"é", 0o600), nil, "cannot be sent in an HTTP header"},
 		{"huge file", big, nil, "an API key is a short line, is the path right?"},
+		// /dev/zero reports a size of 0 and never ends: it grew the exporter to 3.6 GB.
+		{"endless device", "/dev/zero", nil, "the API key file /dev/zero is a character device, not a regular file"},
+		// A named pipe with no writer made check hang at start.
+		{"named pipe", mkfifo(t, dir), nil, "is a named pipe, not a regular file"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			k, err := LoadAPIKey(tt.file, env(tt.env))
+			type loaded struct {
+				k   APIKey
+				err error
+			}
+			done := make(chan loaded, 1)
+			go func() {
+				k, err := LoadAPIKey(tt.file, env(tt.env))
+				done <- loaded{k, err}
+			}()
+			var k APIKey
+			var err error
+			select {
+			case l := <-done:
+				k, err = l.k, l.err
+			case <-time.After(5 * time.Second):
+				t.Fatalf("LoadAPIKey(%s) has not returned after 5 s", tt.file)
+			}
 			if err == nil {
 				t.Fatalf("no error, got key source %q", k.Source)
 			}

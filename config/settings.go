@@ -27,6 +27,8 @@ type Settings struct {
 	MaxBodyBytes      int64
 	RateLimit         int // requests per rolling 3 minutes; 0 turns the exporter's budget off
 	BurstLimit        int // requests per rolling 5 seconds; 0 turns that window off
+	// AllowInsecureHTTP accepts a plain http:// URL on a host other than this machine.
+	AllowInsecureHTTP bool
 	// Collectors are the enabled collectors' names, sorted.
 	Collectors  []string
 	MinInterval map[string]time.Duration // collector -> refresh at most this often
@@ -127,6 +129,9 @@ func settingsTable() []Setting {
 			0, maxRateLimit, func(s *Settings) *int { return &s.RateLimit })),
 		intSetting("certcentral.burst-limit", "50", "Requests the exporter may send per rolling 5 seconds (DigiCert allows 100 per key). 0 turns this window off.",
 			0, maxBurstLimit, func(s *Settings) *int { return &s.BurstLimit }),
+		withEnvar("CERTCENTRAL_ALLOW_INSECURE_HTTP", boolSetting("certcentral.allow-insecure-http", "false",
+			"Accept a plain http:// URL on a host other than this machine, over which the API key travels in cleartext (a simulator, or a TLS-terminating proxy on a trusted network). Without it such a URL is refused.",
+			func(s *Settings) *bool { return &s.AllowInsecureHTTP })),
 	}
 	for _, d := range collector.Definitions() {
 		name := d.Name

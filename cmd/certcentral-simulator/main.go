@@ -79,7 +79,7 @@ func parseArgs(args []string, getenv func(string) string, out io.Writer) (*confi
 	app.Flag("latency", "Latency added to every API request.").Default("0s").DurationVar(&cfg.latency)
 	app.Flag("rate-limit", "Enforce DigiCert's per-key rate limits (1000/3m and 100/5s); --no-rate-limit disables.").
 		Default("true").BoolVar(&cfg.rateLimit)
-	app.Flag("fault", "Inject a fault, ENDPOINT=KIND[:ARG][@PROBABILITY], e.g. /domain=status:503, *=latency:2s@0.3, /user=oversized:20MB. Repeatable.").
+	app.Flag("fault", "Inject a fault, ENDPOINT=KIND[:ARG][@PROBABILITY], e.g. /domain=status:503, *=latency:2s@0.3, /user=oversized:20MB, /user=total:1000000000. Repeatable.").
 		StringsVar(&faults)
 	promslogflag.AddFlags(app, &cfg.log)
 	if _, err := app.Parse(args); err != nil {

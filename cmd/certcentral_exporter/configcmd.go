@@ -28,11 +28,14 @@ func configCheck(s *settings, w io.Writer) int {
 	bad := 0
 	for _, a := range cfg.Accounts {
 		key, err := a.LoadKey(os.Getenv)
+		if err == nil { // the client's own checks (plain HTTP to another host), sending nothing
+			_, _, err = accounts.NewClient(a, key, accounts.Options{}, nil)
+		}
 		state := "key readable"
 		switch {
 		case err != nil:
 			bad++
-			state = "KEY NOT USABLE: " + err.Error()
+			state = "NOT USABLE: " + err.Error()
 		case key.Warning != "":
 			state = "key readable; warning: " + key.Warning
 		}
@@ -44,7 +47,7 @@ func configCheck(s *settings, w io.Writer) int {
 	}
 	fmt.Fprintf(w, "%s %s: %d account(s)\n%s", verdict, source, len(cfg.Accounts), b.String())
 	if bad > 0 {
-		fmt.Fprintf(w, "%d account(s) have a key that cannot be read: the exporter would refuse this config\n", bad)
+		fmt.Fprintf(w, "%d account(s) cannot be used (key or URL): the exporter would refuse this config\n", bad)
 		return checkSetupErr
 	}
 	return checkOK

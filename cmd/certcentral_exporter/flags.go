@@ -1,7 +1,11 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"path"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
@@ -118,4 +122,45 @@ func (s *settings) enabledCollectors() []string {
 // scrapeTimeouts are the scrape deadline settings.
 func (s *settings) scrapeTimeouts() (def, offset time.Duration) {
 	return time.Duration(s.defaultScrapeTimeout), time.Duration(s.timeoutOffset)
+}
+
+// validate refuses process settings that cannot work, each with a message saying what to give
+// instead (the per-account settings are checked as they are read, see config.SettingsTable):
+// a telemetry path that clashes with another route, or is not a path, used to panic when the
+// routes were set up.
+func (s *settings) validate() error {
+	var errs []error
+	if err := validTelemetryPath(s.telemetryPath); err != nil {
+		errs = append(errs, err)
+	}
+	if s.maxRequests < 0 {
+		errs = append(errs, fmt.Errorf("--web.max-requests is %d: it must be at least 0 (0 means no limit)", s.maxRequests))
+	}
+	return errors.Join(errs...)
+}
+
+// reservedPaths are served by the exporter itself; the telemetry path must not take them.
+var reservedPaths = map[string]string{"/": "the status page", "/-/healthy": "the health probe", "/-/ready": "the readiness probe",
+	"/-/reload": "the reload endpoint", "/probe": "one account's metrics", "/config": "the configuration page"}
+
+// validTelemetryPath accepts a clean absolute path of letters, digits and / . _ ~ - that no
+// other route uses: the mux reads a space as "METHOD path" and braces as wildcards.
+func validTelemetryPath(p string) error {
+	const flag = "--web.telemetry-path"
+	switch {
+	case p == "":
+		return fmt.Errorf("%s is empty: give a path such as /metrics", flag)
+	case !strings.HasPrefix(p, "/"):
+		return fmt.Errorf("%s=%s must start with /, such as /%s", flag, p, strings.TrimLeft(p, "/"))
+	case strings.TrimFunc(p, func(r rune) bool {
+		return r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._~-", r))
+	}) != "":
+		return fmt.Errorf("%s=%s may hold only letters, digits and / . _ ~ -", flag, strconv.QuoteToASCII(p))
+	case path.Clean(p) != strings.TrimSuffix(p, "/") && path.Clean(p) != p:
+		return fmt.Errorf("%s=%s is not a clean path: use %s", flag, p, path.Clean(p))
+	}
+	if what, taken := reservedPaths[path.Clean(p)]; taken {
+		return fmt.Errorf("%s=%s is %s: choose another path, such as /metrics", flag, p, what)
+	}
+	return nil
 }

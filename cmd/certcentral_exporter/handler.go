@@ -115,23 +115,22 @@ func quoteShort(s string) string {
 	return strconv.Quote(s)
 }
 
-// maxScrapeTimeout bounds the header's value: Prometheus's scrape timeout cannot exceed its
-// scrape interval, and an interval beyond 10 minutes is not a use Prometheus supports well.
-const maxScrapeTimeout = 10 * time.Minute
+// maxScrapeTimeout bounds what X-Prometheus-Scrape-Timeout-Seconds may ask for. Prometheus's
+// scrape timeout is at most its scrape interval, and intervals over a couple of minutes make
+// series go stale between scrapes: five minutes is beyond any real setting. A larger value is
+// a broken or hostile header; 1e300 or Inf used to overflow into a negative deadline that
+// failed every collector with "timeout".
+const maxScrapeTimeout = 5 * time.Minute
 
 // scrapeTimeout is the time a scrape may take: Prometheus's own timeout from the
-// X-Prometheus-Scrape-Timeout-Seconds header (def without it) minus offset, so that the answer
-// arrives before Prometheus gives up. An offset larger than the timeout is ignored. A header
-// value that is not a positive finite number is ignored; a huge one is clamped, so that it
-// cannot overflow into a deadline in the past.
+// X-Prometheus-Scrape-Timeout-Seconds header (def without it, or when it is not a positive
+// number) at most maxScrapeTimeout, minus offset, so that the answer arrives before Prometheus
+// gives up. An offset larger than the timeout is ignored.
 func scrapeTimeout(r *http.Request, def, offset time.Duration) time.Duration {
 	timeout := def
 	if v := r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds"); v != "" {
-		if secs, err := strconv.ParseFloat(v, 64); err == nil && secs > 0 {
-			timeout = maxScrapeTimeout
-			if secs < maxScrapeTimeout.Seconds() {
-				timeout = time.Duration(secs * float64(time.Second))
-			}
+		if secs, err := strconv.ParseFloat(v, 64); err == nil && secs > 0 { // NaN > 0 is false
+			timeout = time.Duration(min(secs, maxScrapeTimeout.Seconds()) * float64(time.Second))
 		}
 	}
 	if offset > 0 && offset < timeout {

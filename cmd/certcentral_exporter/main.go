@@ -61,6 +61,10 @@ func main() {
 		os.Exit(2)
 	}
 	logger := promslog.New(&s.log)
+	if err := s.validate(); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: error: %v, try --help\n", exporterName, err)
+		os.Exit(2)
+	}
 	if s.configCheck {
 		os.Exit(configCheck(s, os.Stdout))
 	}
@@ -113,7 +117,7 @@ func serve(s *settings, logger *slog.Logger) int {
 	mux.HandleFunc("/-/ready", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Ready") })
 	mux.Handle("/", newLandingPage(landingConfig{set: set, telemetryPath: s.telemetryPath, logger: logger}))
 
-	server := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	server := newHTTPServer(mux)
 	reportListenAddresses(server, *s.listenAddressFile, logger)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

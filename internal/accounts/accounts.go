@@ -7,6 +7,7 @@ package accounts
 
 import (
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -203,6 +204,8 @@ func NewClient(ac config.Account, key config.APIKey, opts Options, observer cert
 		HTTPClient:      &http.Client{Timeout: ac.RequestTimeout, Transport: opts.Transport},
 		PageConcurrency: ac.PageConcurrency,
 		MaxBodyBytes:    ac.MaxBodyBytes,
+		// Plain HTTP to this machine never leaves it; to another host only when allowed.
+		AllowInsecureHTTP: ac.AllowInsecureHTTP,
 	}
 	if observer != nil {
 		cfg.Observer = observer
@@ -211,8 +214,15 @@ func NewClient(ac config.Account, key config.APIKey, opts Options, observer cert
 		cfg.Limiter = limiter // a nil *Limiter in the interface would not be nil
 	}
 	client, err := certcentral.New(cfg)
+	if errors.Is(err, certcentral.ErrInsecureURL) {
+		err = fmt.Errorf("%w, or set certcentral.allow-insecure-http (--certcentral.allow-insecure-http) if a trusted network really needs it", err)
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("cannot set up the CertCentral client: %w", err)
+	}
+	if client.InsecureHTTP() && opts.Logger != nil {
+		opts.Logger.Warn("the API key is sent over plain HTTP to another host, as certcentral.allow-insecure-http allows",
+			"account", ac.Name, "url", client.BaseURL())
 	}
 	return client, limiter, nil
 }

@@ -163,3 +163,20 @@ func (l *Limiter) MinInterval(requests int, share float64) time.Duration {
 	}
 	return longest
 }
+
+// Allowance is how many requests one run of a job may send when it may use share (0..1] of
+// the budget: that share of the longest window's limit. A run that needs more would take what
+// other jobs are promised in that window; bounding it keeps one job's fault (pages of one item,
+// a list that keeps growing) in that job. 0 when there is no window or no share.
+func (l *Limiter) Allowance(share float64) int {
+	var longest Window
+	for _, w := range l.windows {
+		if w.Per > longest.Per {
+			longest = w
+		}
+	}
+	if share <= 0 {
+		return 0
+	}
+	return int(float64(longest.Limit) * min(share, 1))
+}

@@ -132,3 +132,15 @@ func TestMinInterval(t *testing.T) {
 		t.Error("a zero limit was accepted")
 	}
 }
+
+func TestAllowanceIsTheShareOfTheLongestWindow(t *testing.T) {
+	l, err := New(nil, Window{Limit: 50, Per: 5 * time.Second}, Window{Limit: 500, Per: 3 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for share, want := range map[float64]int{0.2: 100, 0.25: 125, 0.05: 25, 0: 0, 2: 500} {
+		if got := l.Allowance(share); got != want {
+			t.Errorf("Allowance(%v) = %d, want %d", share, got, want)
+		}
+	}
+}

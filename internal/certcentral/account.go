@@ -23,6 +23,7 @@ func (r *rawAccount) noteProblem(field string) { r.problems = append(r.problems,
 func (c *Client) Account(ctx context.Context) (Account, error) {
 	var r rawAccount
 	err := c.getObject(ctx, "/account", nil, &r)
-	return Account{ID: int64(r.ID), PrimaryOrganizationName: r.PrimaryOrganizationName,
-		CertCentralType: r.CertCentralType, Problems: r.problems}, err
+	id, ok := r.ID.id()
+	return Account{ID: id, PrimaryOrganizationName: r.PrimaryOrganizationName,
+		CertCentralType: r.CertCentralType, Problems: noteIfBad(r.problems, "id", !ok && err == nil)}, err
 }

@@ -51,29 +51,29 @@ func (p *presence) UnmarshalJSON(b []byte) error {
 }
 
 type rawAPIKey struct {
-	ID   lenientInt `json:"id"`
+	ID   flexInt `json:"id"`
 	User struct {
-		ID lenientInt `json:"id"`
+		ID flexInt `json:"id"`
 	} `json:"user"`
-	Status        string        `json:"status"`
-	CreateDate    string        `json:"create_date"`
-	LastUsedDate  lenientString `json:"last_used_date"`
-	Name          string        `json:"name"`
-	IsLegacy      lenientBool   `json:"is_legacy"`
-	RestrictedTo  lenientInt    `json:"restricted_to_role_id"`
-	ACMEDirectory presence      `json:"acme_directory_url"`
-	ProductNameID string        `json:"product_name_id"`
+	Status        string     `json:"status"`
+	CreateDate    string     `json:"create_date"`
+	LastUsedDate  flexString `json:"last_used_date"`
+	Name          string     `json:"name"`
+	IsLegacy      flexBool   `json:"is_legacy"`
+	RestrictedTo  flexInt    `json:"restricted_to_role_id"`
+	ACMEDirectory presence   `json:"acme_directory_url"`
+	ProductNameID string     `json:"product_name_id"`
 	problems      []string
 }
 
 func (r *rawAPIKey) noteProblem(field string) { r.problems = append(r.problems, field) }
-func (r *rawAPIKey) itemID() int64            { return int64(r.ID.Value) }
+func (r *rawAPIKey) itemID() (int64, bool)    { return r.ID.id() }
 
 func (r *rawAPIKey) apiKey() APIKey {
 	k := APIKey{
 		ID: int64(r.ID.Value), Name: r.Name, UserID: int64(r.User.ID.Value), Status: r.Status,
-		Restriction: int64(r.RestrictedTo.Value), HasRestriction: r.RestrictedTo.Set,
-		Legacy: r.IsLegacy.Value.Value, ACME: bool(r.ACMEDirectory), ProductNameID: r.ProductNameID,
+		Restriction: r.RestrictedTo.Value, HasRestriction: r.RestrictedTo.Valid,
+		Legacy: r.IsLegacy.Value, ACME: bool(r.ACMEDirectory), ProductNameID: r.ProductNameID,
 		Problems: r.problems,
 	}
 	r.ID.note(&k.Problems, "id")
@@ -84,10 +84,10 @@ func (r *rawAPIKey) apiKey() APIKey {
 	r.LastUsedDate.note(&k.Problems, "last_used_date")
 	switch {
 	case r.LastUsedDate.Bad: // present but unreadable: used, we cannot tell when
-	case !r.LastUsedDate.Set || r.LastUsedDate.Value.Value == "":
+	case !r.LastUsedDate.Set || r.LastUsedDate.Value == "":
 		k.NeverUsed = true // absent, as for the documentation's never-used revoked key
 	default:
-		k.LastUsed = parseOptionalTime(r.LastUsedDate.Value.Value, ParseTimestamp, &k.Problems, "last_used_date")
+		k.LastUsed = parseOptionalTime(r.LastUsedDate.Value, ParseTimestamp, &k.Problems, "last_used_date")
 	}
 	return k
 }
@@ -96,5 +96,5 @@ func (r *rawAPIKey) apiKey() APIKey {
 // fn. Whether the list is paged is not documented: a body without a page object is the whole
 // list, one with a page object is paged like the other lists.
 func (c *Client) ListAPIKeys(ctx context.Context, fn func(APIKey)) (ListStats, error) {
-	return listAll(ctx, c, "/key", "api_keys", url.Values{}, func(r *rawAPIKey) { fn(r.apiKey()) })
+	return listAll(ctx, c, "/key", "api_keys", url.Values{}, MaxListItems, func(r *rawAPIKey) { fn(r.apiKey()) })
 }

@@ -34,7 +34,8 @@ type rawBalance struct {
 func (r *rawBalance) noteProblem(field string) { r.problems = append(r.problems, field) }
 
 func (r *rawBalance) balance() Balance {
-	b := Balance{Currency: r.Currency, UnlimitedNegativeBalance: r.UnlimitedNegativeBalance.Value, Problems: r.problems}
+	b := Balance{Currency: r.Currency, UnlimitedNegativeBalance: r.UnlimitedNegativeBalance.Value,
+		Problems: noteIfBad(r.problems, "unlimited_negative_balance", r.UnlimitedNegativeBalance.Bad)}
 	for _, f := range []struct {
 		field string
 		raw   flexString
@@ -46,6 +47,9 @@ func (r *rawBalance) balance() Balance {
 		{"negative_balance_limit", r.NegativeBalanceLimit, &b.NegativeBalanceLimit},
 		{"total_available_funds", r.TotalAvailableFunds, &b.TotalAvailableFunds},
 	} {
+		if f.raw.Bad {
+			b.Problems = append(b.Problems, f.field)
+		}
 		if !f.raw.Set || f.raw.Value == "" {
 			continue
 		}

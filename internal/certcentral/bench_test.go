@@ -32,11 +32,12 @@ func BenchmarkDecodeOrdersPage(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		n := 0
-		_, items, err := decodeList(bytes.NewReader(page), "orders", func(r *rawOrder) {
+		_, items, err := decodeList(bytes.NewReader(page), "orders", func(r *rawOrder) error {
 			o := r.order()
 			if o.ID != 0 {
 				n++
 			}
+			return nil
 		})
 		if err != nil || items != 1000 || n != 1000 {
 			b.Fatalf("decoded %d/%d orders: %v", n, items, err)

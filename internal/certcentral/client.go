@@ -15,6 +15,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -71,13 +72,17 @@ type Config struct {
 	MaxRetries      int // extra attempts on 5xx and connection errors; negative disables retries
 	Limiter         Limiter
 	Observer        Observer
+	// AllowInsecureHTTP accepts a plain http:// base URL on a host other than this machine,
+	// over which the key travels in cleartext (a TLS-terminating proxy on a trusted network).
+	AllowInsecureHTTP bool
 }
 
 // Client is safe for concurrent use.
 type Client struct {
-	base *url.URL
-	cfg  Config
-	http *http.Client
+	base   *url.URL
+	cfg    Config
+	http   *http.Client
+	secret redactor
 }
 
 // New validates cfg and returns a client.
@@ -88,6 +93,9 @@ func New(cfg Config) (*Client, error) {
 	base, err := ParseBaseURL(cfg.BaseURL)
 	if err != nil {
 		return nil, err
+	}
+	if base.Scheme == "http" && !cfg.AllowInsecureHTTP && !isLoopbackHost(base.Hostname()) {
+		return nil, fmt.Errorf("CertCentral base URL %s: %w: use https://", base, ErrInsecureURL)
 	}
 	if err := ValidateKey(cfg.APIKey); err != nil {
 		return nil, err
@@ -115,7 +123,7 @@ func New(cfg Config) (*Client, error) {
 	// it could carry the key header to another host.
 	noRedirect := *hc
 	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &Client{base: base, cfg: cfg, http: &noRedirect}, nil
+	return &Client{base: base, cfg: cfg, http: &noRedirect, secret: newRedactor(cfg.APIKey)}, nil
 }
 
 // ParseBaseURL checks that s is an absolute http(s) URL and strips a trailing slash.
@@ -131,6 +139,25 @@ func ParseBaseURL(s string) (*url.URL, error) {
 		return nil, fmt.Errorf("invalid CertCentral base URL %q: no query, fragment or credentials allowed", s)
 	}
 	return u, nil
+}
+
+// ErrInsecureURL refuses a plain http:// base URL on another host: every request carries the
+// API key in a header, which would cross the network in cleartext.
+var ErrInsecureURL = errors.New("plain http:// to another host would send the API key across the network in cleartext")
+
+// isLoopbackHost says whether host is this machine (where plain HTTP never leaves it).
+func isLoopbackHost(host string) bool {
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// InsecureHTTP reports whether the client sends the key over plain HTTP to another host,
+// as AllowInsecureHTTP allowed.
+func (c *Client) InsecureHTTP() bool {
+	return c.base.Scheme == "http" && !isLoopbackHost(c.base.Hostname())
 }
 
 // ValidateKey refuses keys that cannot be right. The message never repeats the key.
@@ -182,7 +209,14 @@ func (c *Client) get(ctx context.Context, endpoint string, query url.Values, dec
 
 func (c *Client) attempt(ctx context.Context, endpoint, target string, decode func(io.Reader) error) (err error) {
 	fail := func(kind Kind, status int, code, msg string, cause error) error {
-		return &Error{Kind: kind, Endpoint: endpoint, Status: status, Code: code, Message: c.redact(msg), Err: redactErr(cause, c.cfg.APIKey)}
+		return &Error{Kind: kind, Endpoint: endpoint, Status: status, Code: c.secret.redact(code, maxCodeLen),
+			Message: c.secret.redact(msg, maxMessageLen), Err: c.secret.redactErr(cause)}
+	}
+	if a := allowanceFrom(ctx); !a.take() {
+		if c.cfg.Observer != nil {
+			c.cfg.Observer.ObserveRequest(endpoint, 0, KindBudgetExhausted, 0)
+		}
+		return fail(KindBudgetExhausted, 0, "", a.spentMessage(), nil)
 	}
 	if c.cfg.Limiter != nil {
 		if werr := c.cfg.Limiter.Wait(ctx); werr != nil {
@@ -224,14 +258,19 @@ func (c *Client) attempt(ctx context.Context, endpoint, target string, decode fu
 		return c.errorFromResponse(ctx, endpoint, resp, body)
 	}
 	if !isJSON(resp.Header.Get("Content-Type")) {
-		return fail(KindInvalidResponse, status, "", describeNonJSON(resp, body), nil)
+		return fail(KindInvalidResponse, status, "", c.describeNonJSON(resp, body), nil)
 	}
 	if resp.ContentLength > c.cfg.MaxBodyBytes {
 		// Announced too large: refuse before reading, so it costs no memory at all.
 		return fail(KindTooLarge, status, "", fmt.Sprintf("body larger than %d bytes (Content-Length %d)", c.cfg.MaxBodyBytes, resp.ContentLength), nil)
 	}
 	if derr := decode(body); derr != nil {
+		var own *Error
 		switch {
+		case errors.As(derr, &own): // the decoder's own verdict (too many items, pages that do not add up)
+			own.Endpoint, own.Status = endpoint, status
+			own.Message, own.Err = c.secret.redact(own.Message, maxMessageLen), c.secret.redactErr(own.Err)
+			return own
 		case body.exceeded:
 			return fail(KindTooLarge, status, "", fmt.Sprintf("body larger than %d bytes", c.cfg.MaxBodyBytes), nil)
 		case body.valueExceeded:
@@ -258,12 +297,14 @@ func (c *Client) errorFromResponse(ctx context.Context, endpoint string, resp *h
 		e.Kind = kindForTransport(ctx, ctx.Err())
 		return e
 	}
+	// Only what was parsed is shown (the error code and message, or the page's title), never
+	// the body itself, and all of it redacted: an upstream may echo the key in any of them.
 	if isJSON(resp.Header.Get("Content-Type")) || looksLikeJSON(raw) {
 		if code, msg, ok := parseAPIErrors(raw); ok {
-			e.Code, e.Message = c.redact(code), c.redact(msg)
+			e.Code, e.Message = c.secret.redact(code, maxCodeLen), c.secret.redact(msg, maxMessageLen)
 		}
 	} else if len(raw) > 0 {
-		e.Message = c.redact(describeNonJSON(resp, bytes.NewReader(raw))) // a page title may echo the key
+		e.Message = c.describeNonJSON(resp, bytes.NewReader(raw))
 		if resp.StatusCode < 500 && resp.StatusCode != 429 && resp.StatusCode != 404 {
 			// A 401/403 that is not the API's JSON comes from something in front of it.
 			e.Kind = KindInvalidResponse
@@ -314,40 +355,41 @@ func looksLikeJSON(raw []byte) bool {
 }
 
 // describeNonJSON says what came back instead of JSON, with the page title if it is HTML,
-// so that "the CDN blocked us" is visible in the error text.
-func describeNonJSON(resp *http.Response, body io.Reader) string {
-	ct := resp.Header.Get("Content-Type")
+// so that "the CDN blocked us" is visible in the error text. The title is redacted before it is
+// quoted (quoting could split a run of the key), and the whole again by the caller.
+func (c *Client) describeNonJSON(resp *http.Response, body io.Reader) string {
+	ct := TruncateText(resp.Header.Get("Content-Type"), 100)
 	if ct == "" {
 		ct = "no content type"
 	}
 	head, _ := io.ReadAll(io.LimitReader(body, 4096))
 	desc := fmt.Sprintf("expected JSON, got %s", ct)
 	if title := htmlTitle(head); title != "" {
-		desc += fmt.Sprintf(" titled %q", title)
+		desc += fmt.Sprintf(" titled %q", c.secret.redact(title, 200))
 	}
 	if cdn := resp.Header.Get("X-Cdn"); cdn != "" {
-		desc += " from CDN " + cdn
+		desc += " from CDN " + TruncateText(cdn, 100)
 	}
-	return desc
+	return c.secret.redact(desc, maxMessageLen)
 }
 
 func htmlTitle(b []byte) string {
-	lower := asciiLower(b)
+	lower := asciiLowerBytes(b)
 	i := bytes.Index(lower, []byte("<title>"))
 	if i < 0 {
 		return ""
 	}
 	rest, restLower := b[i+len("<title>"):], lower[i+len("<title>"):]
 	j := bytes.Index(restLower, []byte("</title>"))
-	if j < 0 || j > 200 {
+	if j < 0 || j > 2048 { // entity-encoded text is long; the caller cuts the decoded title
 		return ""
 	}
 	return strings.TrimSpace(string(rest[:j]))
 }
 
-// asciiLower lowers A-Z only, so that an offset in the result is the same offset in b:
+// asciiLowerBytes lowers A-Z only, so that an offset in the result is the same offset in b:
 // bytes.ToLower replaces invalid UTF-8 (any byte a server sends) and changes the length.
-func asciiLower(b []byte) []byte {
+func asciiLowerBytes(b []byte) []byte {
 	out := make([]byte, len(b))
 	for i, c := range b {
 		if 'A' <= c && c <= 'Z' {
@@ -356,30 +398,6 @@ func asciiLower(b []byte) []byte {
 		out[i] = c
 	}
 	return out
-}
-
-// redact removes the key from text that came from the server, in case a proxy or a buggy
-// answer echoes it.
-func (c *Client) redact(s string) string {
-	if c.cfg.APIKey == "" || s == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, c.cfg.APIKey, "<redacted>")
-}
-
-type redactedError struct {
-	msg   string
-	cause error
-}
-
-func (r *redactedError) Error() string { return r.msg }
-func (r *redactedError) Unwrap() error { return r.cause }
-
-func redactErr(err error, key string) error {
-	if err == nil || key == "" || !strings.Contains(err.Error(), key) {
-		return err
-	}
-	return &redactedError{msg: strings.ReplaceAll(err.Error(), key, "<redacted>"), cause: err}
 }
 
 // cappedReader fails once more than remaining bytes are read, or once more than maxValue

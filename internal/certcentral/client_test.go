@@ -170,12 +170,13 @@ func TestPaginationIsConcurrentAndBounded(t *testing.T) {
 }
 
 func TestPaginationStopsWhenTotalShrinks(t *testing.T) {
-	// After the first page the account reports fewer users: the loop must end, not spin.
+	// After the first page the account reports half the users: the loop must end, not spin,
+	// and the half read is not the complete list.
 	ps := &pagedServer{n: 3000, maxLimit: 1000, shrinkTo: 1500}
 	c := newTestClient(t, ps.ServeHTTP, func(c *Config) { c.PageConcurrency = 1 })
 	stats, err := c.ListUsers(context.Background(), func(User) {})
-	if err != nil {
-		t.Fatal(err)
+	if KindOf(err) != KindInconsistentPagination {
+		t.Errorf("err = %v, want %s", err, KindInconsistentPagination)
 	}
 	if stats.Requests > 3 {
 		t.Errorf("made %d requests for a shrinking account", stats.Requests)
@@ -426,6 +427,9 @@ func TestConfigValidation(t *testing.T) {
 		{Config{APIKey: "k", BaseURL: "www.digicert.com/services/v2"}, "absolute"},
 		{Config{APIKey: "k", BaseURL: "ftp://x/services/v2"}, "absolute"},
 		{Config{APIKey: "k", BaseURL: "https://u:p@x/services/v2"}, "credentials"},
+		// The key travels in a header: plain HTTP to another host carries it in cleartext.
+		{Config{APIKey: "k", BaseURL: "http://certcentral.example.internal/services/v2"}, "cleartext"},
+		{Config{APIKey: "k", BaseURL: "http://10.0.0.7:8080/services/v2"}, "cleartext"},
 	} {
 		_, err := New(tt.cfg)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
@@ -435,6 +439,15 @@ func TestConfigValidation(t *testing.T) {
 	c, err := New(Config{APIKey: "k", BaseURL: EUBaseURL + "/"})
 	if err != nil || c.BaseURL() != EUBaseURL {
 		t.Errorf("EU base URL: %v %v", c, err)
+	}
+	for _, base := range []string{"http://127.0.0.1:8080/services/v2", "http://[::1]:80/x", "http://localhost:1/services/v2"} {
+		if c, err := New(Config{APIKey: "k", BaseURL: base}); err != nil || c.InsecureHTTP() {
+			t.Errorf("%s (this machine): %v, insecure %v", base, err, c != nil && c.InsecureHTTP())
+		}
+	}
+	c, err = New(Config{APIKey: "k", BaseURL: "http://proxy.example.internal/services/v2", AllowInsecureHTTP: true})
+	if err != nil || !c.InsecureHTTP() {
+		t.Errorf("allowed plain HTTP: %v", err)
 	}
 }
 

@@ -8,7 +8,7 @@ import (
 
 // Domain is one domain of the account with what the list endpoint tells about its DCV.
 type Domain struct {
-	ID           int64
+	ID           int64 // 0 when the API sent no usable id ("id" is then in Problems)
 	Name         string
 	Active       bool
 	Created      time.Time // zero when absent or unparseable
@@ -53,13 +53,14 @@ type rawDomain struct {
 }
 
 func (r *rawDomain) noteProblem(field string) { r.problems = append(r.problems, field) }
-func (r *rawDomain) itemID() int64            { return int64(r.ID) }
+func (r *rawDomain) itemID() (int64, bool)    { return r.ID.id() }
 
 func (r *rawDomain) domain() Domain {
+	id, ok := r.ID.id()
 	d := Domain{
-		ID: int64(r.ID), Name: r.Name, DCVMethod: r.DCVMethod,
+		ID: id, Name: r.Name, DCVMethod: r.DCVMethod,
 		Organization: r.Organization.DisplayName, Division: r.Container.Name,
-		Problems: r.problems,
+		Problems: noteIfBad(noteIfBad(r.problems, "id", !ok), "is_active", r.IsActive.Bad),
 	}
 	// is_active absent would be odd; a domain we cannot classify is treated as active so that
 	// its DCV state stays visible.
@@ -96,5 +97,5 @@ func (r *rawDomain) domain() Domain {
 
 // ListDomains reads every domain (GET /domain) and hands each to fn.
 func (c *Client) ListDomains(ctx context.Context, fn func(Domain)) (ListStats, error) {
-	return listAll(ctx, c, "/domain", "domains", url.Values{}, func(r *rawDomain) { fn(r.domain()) })
+	return listAll(ctx, c, "/domain", "domains", url.Values{}, MaxListItems, func(r *rawDomain) { fn(r.domain()) })
 }

@@ -6,8 +6,11 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"html"
 	"net"
+	"net/textproto"
 	"strings"
+	"unicode/utf8"
 )
 
 // Kind classifies a failed API call so that callers can react to the cause (advice to the
@@ -47,6 +50,12 @@ const (
 	KindDecode Kind = "decode_error"
 	// KindTooLarge: the body exceeded the size cap.
 	KindTooLarge Kind = "response_too_large"
+	// KindTooManyItems: a list announced or held more items than its cap (MaxListItems, MaxListUsers).
+	KindTooManyItems Kind = "too_many_items"
+	// KindInconsistentPagination: a list's pages do not add up to what the API announced (a
+	// page repeated, pages empty before the total, a total that moved far during the read),
+	// so what was read cannot be called the complete list.
+	KindInconsistentPagination Kind = "inconsistent_pagination"
 	// KindCanceled: the caller gave up (shutdown); not the API's fault.
 	KindCanceled Kind = "canceled"
 )
@@ -55,7 +64,7 @@ const (
 var Kinds = []Kind{
 	KindInvalidKey, KindMissingPermission, KindAccessDenied, KindRateLimited, KindBudgetExhausted,
 	KindServerError, KindNotFound, KindClientError, KindTimeout, KindConnection, KindTLS,
-	KindInvalidResponse, KindDecode, KindTooLarge, KindCanceled,
+	KindInvalidResponse, KindDecode, KindTooLarge, KindTooManyItems, KindInconsistentPagination, KindCanceled,
 }
 
 // Error is the error every client call returns on failure. Its text names the endpoint and
@@ -133,6 +142,12 @@ func kindForTransport(ctx context.Context, err error) Kind {
 	if errors.As(err, &netErr) && netErr.Timeout() {
 		return KindTimeout
 	}
+	// An answer came but was not HTTP we can read: a control character in a header, a
+	// garbled status line. The network is fine; what answered is not the API.
+	var protoErr textproto.ProtocolError
+	if errors.As(err, &protoErr) || strings.Contains(err.Error(), "malformed HTTP") {
+		return KindInvalidResponse
+	}
 	var (
 		unknownAuthority x509.UnknownAuthorityError
 		hostnameErr      x509.HostnameError
@@ -159,4 +174,123 @@ func retryable(k Kind) bool {
 		return true
 	}
 	return false
+}
+
+// Text from the server (error codes and messages, page titles, header values, decoder errors
+// quoting a token) is bounded before it goes into an error: a log line, the status page and
+// check's output stay a few kilobytes whatever the server sends.
+const (
+	maxCodeLen    = 200
+	maxMessageLen = 512
+	maxErrTextLen = 1024
+)
+
+// TruncateText cuts s to at most n bytes on a rune boundary and says how much was left out.
+func TruncateText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s... (%d more bytes)", s[:cut], len(s)-cut)
+}
+
+// redactRun is the length of the shortest piece of the key that is taken as the key: a
+// 16-character run of a random key does not occur in text by chance, while an upstream that
+// echoes the key cut short, or with a character changed, still echoes long runs of it.
+const redactRun = 16
+
+// redactor removes the API key from text that came from the server, also when an upstream
+// echoes it lower- or upper-cased, cut short, or HTML-entity encoded ("&#75;EY..." in a page
+// title): entities are decoded first, and every run of redactRun characters that matches a
+// run of the key, case-insensitively, is replaced.
+type redactor struct {
+	runs map[string]struct{} // every redactRun-long piece of the lower-cased key
+	n    int
+}
+
+func newRedactor(key string) redactor {
+	r := redactor{runs: map[string]struct{}{}, n: min(redactRun, len(key))}
+	if r.n == 0 {
+		return r
+	}
+	lower := asciiLower(key)
+	for i := 0; i+r.n <= len(lower); i++ {
+		r.runs[lower[i:i+r.n]] = struct{}{}
+	}
+	return r
+}
+
+// redact returns s with entities decoded, the key's runs replaced by "<redacted>", cut to max
+// bytes.
+func (r redactor) redact(s string, max int) string {
+	if s == "" {
+		return s
+	}
+	if strings.ContainsRune(s, '&') {
+		s = html.UnescapeString(s)
+	}
+	if r.n > 0 && len(s) >= r.n {
+		lower := asciiLower(s)
+		covered := make([]bool, len(s))
+		found := false
+		for i := 0; i+r.n <= len(lower); i++ {
+			if _, ok := r.runs[lower[i:i+r.n]]; ok {
+				found = true
+				for j := i; j < i+r.n; j++ {
+					covered[j] = true
+				}
+			}
+		}
+		if found {
+			var b strings.Builder
+			for i := 0; i < len(s); i++ {
+				if !covered[i] {
+					b.WriteByte(s[i])
+					continue
+				}
+				b.WriteString("<redacted>")
+				for i+1 < len(s) && covered[i+1] {
+					i++
+				}
+			}
+			s = b.String()
+		}
+	}
+	return TruncateText(s, max)
+}
+
+// asciiLower lower-cases ASCII letters only, so that byte offsets stay those of s (the key is
+// printable ASCII, see ValidateKey).
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+type redactedError struct {
+	msg   string
+	cause error
+}
+
+func (r *redactedError) Error() string { return r.msg }
+func (r *redactedError) Unwrap() error { return r.cause }
+
+// redactErr returns err with its text redacted and bounded; the cause stays reachable for
+// errors.Is and errors.As.
+func (r redactor) redactErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if clean := r.redact(msg, maxErrTextLen); clean != msg {
+		return &redactedError{msg: clean, cause: err}
+	}
+	return err
 }

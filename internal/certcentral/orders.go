@@ -8,7 +8,7 @@ import (
 
 // Order is one certificate order with its primary certificate.
 type Order struct {
-	ID            int64
+	ID            int64  // 0 when the API sent no usable id ("id" is then in Problems)
 	Status        string // free string: issued, pending, rejected, revoked, canceled, expired, ...
 	CommonName    string
 	DNSNames      []string // the certificate's names (CN and SANs)
@@ -44,8 +44,8 @@ type rawOrder struct {
 	} `json:"product"`
 	ProductNameID string `json:"product_name_id"`
 	Organization  struct {
-		ID   lenientInt `json:"id"`
-		Name string     `json:"name"`
+		ID   flexInt `json:"id"`
+		Name string  `json:"name"`
 	} `json:"organization"`
 	Container struct {
 		Name string `json:"name"`
@@ -54,14 +54,16 @@ type rawOrder struct {
 }
 
 func (r *rawOrder) noteProblem(field string) { r.problems = append(r.problems, field) }
-func (r *rawOrder) itemID() int64            { return int64(r.ID) }
+func (r *rawOrder) itemID() (int64, bool)    { return r.ID.id() }
 
 func (r *rawOrder) order() Order {
+	id, ok := r.ID.id()
 	o := Order{
-		ID: int64(r.ID), Status: r.Status, CommonName: r.Certificate.CommonName, DNSNames: r.Certificate.DNSNames,
+		ID: id, Status: r.Status, CommonName: r.Certificate.CommonName, DNSNames: r.Certificate.DNSNames,
 		ProductNameID: r.Product.NameID, ProductName: r.Product.Name,
 		Organization: r.Organization.Name, Division: r.Container.Name,
-		IsRenewed: r.IsRenewed.Value, Problems: r.problems, OrganizationID: int64(r.Organization.ID.Value),
+		IsRenewed: r.IsRenewed.Value, Problems: noteIfBad(noteIfBad(r.problems, "id", !ok), "is_renewed", r.IsRenewed.Bad),
+		OrganizationID: int64(r.Organization.ID.Value),
 	}
 	r.Organization.ID.note(&o.Problems, "organization.id")
 	if o.ProductNameID == "" {
@@ -105,5 +107,5 @@ func (f OrderFilter) query() url.Values {
 
 // ListOrders reads every certificate order matching filter (GET /order/certificate).
 func (c *Client) ListOrders(ctx context.Context, filter OrderFilter, fn func(Order)) (ListStats, error) {
-	return listAll(ctx, c, "/order/certificate", "orders", filter.query(), func(r *rawOrder) { fn(r.order()) })
+	return listAll(ctx, c, "/order/certificate", "orders", filter.query(), MaxListItems, func(r *rawOrder) { fn(r.order()) })
 }

@@ -36,11 +36,11 @@ type OrganizationValidation struct {
 }
 
 type rawOrganization struct {
-	ID          lenientInt  `json:"id"`
-	Status      string      `json:"status"`
-	Name        string      `json:"name"`
-	DisplayName string      `json:"display_name"`
-	IsActive    lenientBool `json:"is_active"`
+	ID          flexInt  `json:"id"`
+	Status      string   `json:"status"`
+	Name        string   `json:"name"`
+	DisplayName string   `json:"display_name"`
+	IsActive    flexBool `json:"is_active"`
 	Container   struct {
 		Name string `json:"name"`
 	} `json:"container"`
@@ -54,7 +54,7 @@ type rawOrganization struct {
 }
 
 func (r *rawOrganization) noteProblem(field string) { r.problems = append(r.problems, field) }
-func (r *rawOrganization) itemID() int64            { return int64(r.ID.Value) }
+func (r *rawOrganization) itemID() (int64, bool)    { return r.ID.id() }
 
 func (r *rawOrganization) organization() Organization {
 	o := Organization{
@@ -66,8 +66,8 @@ func (r *rawOrganization) organization() Organization {
 	if o.Name == "" {
 		o.Name = r.DisplayName
 	}
-	if r.IsActive.Set && r.IsActive.Value.Valid {
-		o.Active = r.IsActive.Value.Value
+	if r.IsActive.Valid {
+		o.Active = r.IsActive.Value
 	} else {
 		o.Active = !strings.EqualFold(strings.TrimSpace(r.Status), "inactive")
 	}
@@ -97,5 +97,5 @@ func ValidationCode(s string) string {
 // validations) and hands each to fn.
 func (c *Client) ListOrganizations(ctx context.Context, fn func(Organization)) (ListStats, error) {
 	q := url.Values{"include_validation": {"true"}}
-	return listAll(ctx, c, "/organization", "organizations", q, func(r *rawOrganization) { fn(r.organization()) })
+	return listAll(ctx, c, "/organization", "organizations", q, MaxListItems, func(r *rawOrganization) { fn(r.organization()) })
 }

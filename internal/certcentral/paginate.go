@@ -27,7 +27,8 @@ type problemNoter interface {
 	noteProblem(field string)
 }
 
-// ListStats describes one complete read of a list endpoint.
+// ListStats describes one read of a list endpoint, complete or not: on failure it says how
+// far the read got.
 type ListStats struct {
 	Requests int // HTTP requests that returned a page
 	Items    int // items handed to the callback
@@ -37,16 +38,40 @@ type ListStats struct {
 	Duplicates int
 }
 
+// MaxListItems caps the items one list may announce or hold. The longest list of any account
+// is its orders (one per certificate ever ordered); the largest account we benchmark has
+// 100,000 of them, and twice that leaves room for real growth. The cap is what bounds a list's
+// memory whatever the API sends: an item kept by a collector costs a few hundred bytes (the
+// names of a certificate are not kept per item), so 200,000 stay well inside the exporter's
+// 256 MiB, and at 1000 items per page reading them is 200 requests. A larger list fails with
+// KindTooManyItems before any item past the cap is kept.
+const MaxListItems = 200_000
+
+// MaxListUsers caps the users list lower. Users are the people who manage certificates (the
+// largest accounts have a few thousand), and the users collector keeps every one of them for
+// its per-user series (--collector.users.max-users is 0, all, by default), four series each:
+// an account of 20,000 users peaks at 140 MiB resident with its series served, one of 50,000
+// at 370 MiB, over the exporter's 256 MiB.
+const MaxListUsers = 20_000
+
+// driftTolerance is how far a live account may move during one read of a list of total
+// items without the read being called inconsistent: a few items added or removed by people
+// working in CertCentral meanwhile. A read takes seconds, so two changes, or 1% of a large
+// list, is plenty; more than that missing or repeated is pages that do not add up.
+func driftTolerance(total int) int { return 2 + max(0, total)/100 }
+
 // identified is implemented by raw items with a numeric id, so that a list can hand each
-// object over once even when pages overlap.
+// object over once even when pages overlap. ok is false for an item without a usable id,
+// which is handed over without being compared with any other.
 type identified interface {
-	itemID() int64
+	itemID() (id int64, ok bool)
 }
 
 // decodeList streams one list body: it walks the top-level object, hands every element of
 // the collection array to fn one at a time (so a page is never held twice in memory) and
 // returns the page object if there was one. An absent collection key is an empty list.
-func decodeList[R any](r io.Reader, collection string, fn func(*R)) (pg *page, items int, err error) {
+// fn may stop the read by returning an error, which decodeList returns.
+func decodeList[R any](r io.Reader, collection string, fn func(*R) error) (pg *page, items int, err error) {
 	dec := json.NewDecoder(r)
 	mark := func() {}
 	if m, ok := r.(valueMarker); ok {
@@ -96,7 +121,7 @@ type valueMarker interface {
 	markValue(offset int64)
 }
 
-func decodeArray[R any](dec *json.Decoder, mark func(), fn func(*R)) (int, error) {
+func decodeArray[R any](dec *json.Decoder, mark func(), fn func(*R) error) (int, error) {
 	tok, err := dec.Token()
 	if err != nil {
 		return 0, err
@@ -122,8 +147,10 @@ func decodeArray[R any](dec *json.Decoder, mark func(), fn func(*R)) (int, error
 				pn.noteProblem(typeErr.Field)
 			}
 		}
-		fn(item)
 		n++
+		if err := fn(item); err != nil {
+			return n, err
+		}
 	}
 	_, err = dec.Token() // ']'
 	return n, err
@@ -141,31 +168,41 @@ func expectDelim(dec *json.Decoder, want json.Delim) error {
 }
 
 // listAll reads every page of a list endpoint and hands each raw item to fn. fn is never
-// called concurrently. The first page tells the total; the remaining pages are fetched with
-// up to PageConcurrency requests in flight. Offsets advance by the items actually received
-// and the loop stops at page.total or at an empty page, so a total that shrinks mid-read
-// cannot make it spin.
-func listAll[R any](ctx context.Context, c *Client, endpoint, collection string, query url.Values, fn func(*R)) (ListStats, error) {
+// called concurrently.
+//
+// The first page tells the total; a total over maxItems is refused at once, as is a list
+// whose remaining pages need more requests than the context's allowance has left. The other
+// pages are fetched by at most PageConcurrency workers, each claiming the next offset when it
+// is free, so that requests, goroutines and memory follow the pages actually read, never the
+// total announced. Offsets advance by the first page's size (the server may clamp the limit
+// we asked for) and the read ends at the total or at an empty page.
+//
+// A read is complete only when its pages add up: the total may move by driftTolerance during
+// the read and that many items may repeat or be missing (a live account changes), but a
+// total that moves further, pages that repeat, or pages that end early fail the list with
+// KindInconsistentPagination rather than hand over part of it as if it were all.
+func listAll[R any](ctx context.Context, c *Client, endpoint, collection string, query url.Values, maxItems int, fn func(*R)) (ListStats, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-
-	var (
-		mu    sync.Mutex // serialises fn, seen and stats
-		stats ListStats
-		seen  = map[int64]struct{}{}
-	)
-	deliver := func(item *R) {
-		mu.Lock()
-		defer mu.Unlock()
-		if id, ok := any(item).(identified); ok && id.itemID() != 0 {
-			if _, dup := seen[id.itemID()]; dup {
-				stats.Duplicates++
-				return
+	l := &lister{endpoint: endpoint, seen: map[int64]struct{}{}, maxItems: maxItems}
+	deliver := func(item *R) error {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if l.stats.Items+l.stats.Duplicates >= maxItems {
+			return l.tooMany(fmt.Sprintf("the list held more than %d items", maxItems))
+		}
+		if it, ok := any(item).(identified); ok {
+			if id, ok := it.itemID(); ok {
+				if _, dup := l.seen[id]; dup {
+					l.stats.Duplicates++
+					return nil
+				}
+				l.seen[id] = struct{}{}
 			}
-			seen[id.itemID()] = struct{}{}
 		}
 		fn(item)
-		stats.Items++
+		l.stats.Items++
+		return nil
 	}
 	fetch := func(offset int) (pg *page, n int, err error) {
 		q := url.Values{}
@@ -180,112 +217,144 @@ func listAll[R any](ctx context.Context, c *Client, endpoint, collection string,
 			return derr
 		})
 		if err == nil {
-			mu.Lock()
-			stats.Requests++
-			mu.Unlock()
+			l.mu.Lock()
+			l.stats.Requests++
+			l.mu.Unlock()
 		}
 		return pg, n, err
 	}
 
 	first, n, err := fetch(0)
 	if err != nil {
-		return stats, err
+		return l.result(err)
 	}
 	if first == nil { // no page object: the whole list came at once
-		stats.Total = n
-		return stats, nil
+		l.stats.Total = n
+		return l.result(nil)
 	}
-	stats.Total = first.Total
-	if n == 0 || n >= first.Total {
-		return stats, nil
+	l.stats.Total, l.end, l.low, l.high = first.Total, first.Total, first.Total, first.Total
+	l.tolerance = driftTolerance(first.Total)
+	switch {
+	case first.Total > maxItems:
+		return l.result(l.tooMany(fmt.Sprintf("the API announced %d items", first.Total)))
+	case first.Total < 0:
+		return l.result(l.inconsistent(fmt.Sprintf("the API announced %d items", first.Total)))
+	case n == 0 || n >= first.Total:
+		return l.result(l.verify())
 	}
-	pageSize := n // the server may clamp the limit we asked for
-	if c.cfg.PageConcurrency <= 1 {
-		return stats, sequentialTail(n, first.Total, fetch)
+	l.pageSize, l.next = n, n
+	pages := (first.Total - n + n - 1) / n
+	if left := allowanceFrom(ctx).remaining(); left >= 0 && int64(pages) > left {
+		return l.result(&Error{Kind: KindBudgetExhausted, Endpoint: endpoint, Status: 200, Message: fmt.Sprintf(
+			"the list needs %d more requests (%d items announced, %d per page), more than the %d left of this collection's share of the request budget",
+			pages, first.Total, n, left)})
 	}
 
-	// Offsets of the remaining pages, known from the first page's total.
-	var offsets []int
-	for off := n; off < first.Total; off += pageSize {
-		offsets = append(offsets, off)
-	}
-	type result struct {
-		end, total int
-		full       bool
-		err        error
-	}
-	results := make([]result, len(offsets))
-	sem := make(chan struct{}, c.cfg.PageConcurrency)
 	var wg sync.WaitGroup
-	for i, off := range offsets {
+	for range min(c.cfg.PageConcurrency, pages) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				results[i].err = &Error{Kind: kindForTransport(ctx, ctx.Err()), Endpoint: endpoint, Err: ctx.Err()}
-				return
-			}
-			defer func() { <-sem }()
-			pg, got, err := fetch(off)
-			results[i] = result{end: off + got, full: got == pageSize, err: err}
-			if pg != nil {
-				results[i].total = pg.Total
-			}
-			if err != nil {
-				cancel() // one failed page fails the list; stop the others early
+			for {
+				off, ok := l.claim()
+				if !ok {
+					return
+				}
+				pg, got, err := fetch(off)
+				if !l.record(pg, got, err) {
+					cancel() // one failed page fails the list; stop the others early
+					return
+				}
 			}
 		}()
 	}
 	wg.Wait()
-	for _, r := range results {
-		if r.err != nil {
-			return stats, firstRealError(results, func(r result) error { return r.err })
-		}
+	if l.err != nil {
+		return l.result(l.err)
 	}
-	// If the account grew while we read, the last page is full and the total moved on:
-	// continue one page at a time from where we are.
-	last := results[len(results)-1]
-	if last.full && last.end < last.total {
-		return stats, sequentialTail(last.end, last.total, fetch)
-	}
-	return stats, nil
+	return l.result(l.verify())
 }
 
-// sequentialTail fetches pages one at a time from offset until total or an empty page.
-func sequentialTail(offset, total int, fetch func(int) (*page, int, error)) error {
-	for offset < total {
-		pg, n, err := fetch(offset)
-		if err != nil {
-			return err
+// lister is the state of one listAll read, shared by its workers.
+type lister struct {
+	endpoint string
+	maxItems int
+
+	mu        sync.Mutex
+	stats     ListStats
+	seen      map[int64]struct{} // ids handed over
+	pageSize  int
+	next      int  // offset the next claimed page starts at
+	end       int  // the largest total announced so far: offsets up to it are read
+	low, high int  // smallest and largest total announced
+	tolerance int  // driftTolerance of the first total
+	done      bool // an empty page came: there is nothing after it
+	err       error
+}
+
+// claim returns the offset of the next page to fetch, false when there is none.
+func (l *lister) claim() (int, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.err != nil || l.done || l.next >= l.end {
+		return 0, false
+	}
+	off := l.next
+	l.next += l.pageSize
+	return off, true
+}
+
+// record takes in one page's outcome; false when the read must stop.
+func (l *lister) record(pg *page, got int, err error) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err != nil {
+		if l.err == nil { // the first error caused the others (canceled): keep it
+			l.err = err
 		}
-		if n == 0 {
-			return nil
+		return false
+	}
+	if got == 0 {
+		l.done = true
+	}
+	if pg == nil {
+		return true
+	}
+	l.low, l.high = min(l.low, pg.Total), max(l.high, pg.Total)
+	if l.high-l.low > l.tolerance {
+		if l.err == nil {
+			l.err = l.inconsistent(fmt.Sprintf("the total moved from %d to %d during the read", l.stats.Total, pg.Total))
 		}
-		offset += n
-		if pg != nil {
-			total = pg.Total
-		}
+		return false
+	}
+	// The account grew a little while we read: read the items added at the end too.
+	l.end = max(l.end, pg.Total)
+	return true
+}
+
+// verify checks, after the last page, that the pages added up; called with no worker running.
+func (l *lister) verify() error {
+	switch s := l.stats; {
+	case s.Duplicates > l.tolerance:
+		return l.inconsistent(fmt.Sprintf("%d items came again on later pages", s.Duplicates))
+	case s.Items+l.tolerance < l.low:
+		return l.inconsistent(fmt.Sprintf("the pages held %d of the %d items announced", s.Items, l.low))
+	case s.Items > l.high+l.tolerance:
+		return l.inconsistent(fmt.Sprintf("the pages held %d items, more than the %d announced", s.Items, l.high))
 	}
 	return nil
 }
 
-// firstRealError prefers an error that caused the cancellation over the "canceled" errors of
-// the pages that were stopped because of it.
-func firstRealError[T any](results []T, errOf func(T) error) error {
-	var fallback error
-	for _, r := range results {
-		err := errOf(r)
-		if err == nil {
-			continue
-		}
-		if k := KindOf(err); k != KindCanceled && k != "" {
-			return err
-		}
-		if fallback == nil {
-			fallback = err
-		}
-	}
-	return fallback
+func (l *lister) inconsistent(msg string) error {
+	return &Error{Kind: KindInconsistentPagination, Endpoint: l.endpoint, Status: 200, Message: msg}
+}
+
+func (l *lister) tooMany(msg string) error {
+	return &Error{Kind: KindTooManyItems, Endpoint: l.endpoint, Status: 200,
+		Message: fmt.Sprintf("%s; the exporter reads at most %d", msg, l.maxItems)}
+}
+
+// result returns the stats and err; called with no worker running.
+func (l *lister) result(err error) (ListStats, error) {
+	return l.stats, err
 }

@@ -45,7 +45,7 @@ func (c *Client) Probe(ctx context.Context, endpoint string, query url.Values) (
 	q.Set("offset", "0")
 	var res ProbeResult
 	err := c.get(ctx, endpoint, q, func(r io.Reader) error {
-		pg, n, err := decodeList(r, collection, func(*json.RawMessage) {})
+		pg, n, err := decodeList(r, collection, func(*json.RawMessage) error { return nil })
 		res.Total = n
 		if pg != nil {
 			res.Total = pg.Total

@@ -26,7 +26,7 @@ func (r *rawProduct) noteProblem(field string) { r.problems = append(r.problems,
 
 // ListProducts reads the product list (GET /product, a single unpaginated array).
 func (c *Client) ListProducts(ctx context.Context, fn func(Product)) (ListStats, error) {
-	return listAll(ctx, c, "/product", "products", url.Values{}, func(r *rawProduct) {
+	return listAll(ctx, c, "/product", "products", url.Values{}, MaxListItems, func(r *rawProduct) {
 		fn(Product{NameID: r.NameID, Name: r.Name, Type: r.Type, Group: r.GroupName, Problems: r.problems})
 	})
 }

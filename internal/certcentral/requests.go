@@ -26,15 +26,15 @@ type Request struct {
 }
 
 type rawRequest struct {
-	ID        lenientInt `json:"id"`
-	Date      string     `json:"date"`
-	Type      string     `json:"type"`
-	Status    string     `json:"status"`
+	ID        flexInt `json:"id"`
+	Date      string  `json:"date"`
+	Type      string  `json:"type"`
+	Status    string  `json:"status"`
 	Requester *struct {
-		ID lenientInt `json:"id"`
+		ID flexInt `json:"id"`
 	} `json:"requester"`
 	Order struct {
-		ID          lenientInt `json:"id"`
+		ID          flexInt `json:"id"`
 		Certificate *struct {
 			CommonName string `json:"common_name"`
 		} `json:"certificate"`
@@ -52,7 +52,7 @@ type rawRequest struct {
 }
 
 func (r *rawRequest) noteProblem(field string) { r.problems = append(r.problems, field) }
-func (r *rawRequest) itemID() int64            { return int64(r.ID.Value) }
+func (r *rawRequest) itemID() (int64, bool)    { return r.ID.id() }
 
 func (r *rawRequest) request() Request {
 	q := Request{
@@ -79,5 +79,5 @@ func (r *rawRequest) request() Request {
 // example shows page.limit 0.
 func (c *Client) ListPendingRequests(ctx context.Context, fn func(Request)) (ListStats, error) {
 	q := url.Values{"filters[status]": {"pending"}}
-	return listAll(ctx, c, "/request", "requests", q, func(r *rawRequest) { fn(r.request()) })
+	return listAll(ctx, c, "/request", "requests", q, MaxListItems, func(r *rawRequest) { fn(r.request()) })
 }

@@ -23,6 +23,8 @@ const (
 
 // User is one CertCentral user as the list endpoint returns it.
 type User struct {
+	// ID is 0 when the API sent no usable id (absent, not an exact positive integer); such a
+	// user is kept and counted, and "id" is in Problems.
 	ID        int64
 	Username  string
 	Email     string
@@ -36,15 +38,18 @@ type User struct {
 	// LastLoginRaw is the API's last_login_date as sent; empty when the key was absent, which
 	// is how the API says the user never signed in.
 	LastLoginRaw string
-	// LastLogin is the parsed LastLoginRaw; zero when absent or unparseable.
+	// LastLogin is the parsed LastLoginRaw; zero when absent, a zero date or unparseable.
 	LastLogin time.Time
+	// never is set when the API says the user never signed in: no last_login_date, or a zero
+	// date such as "0000-00-00 00:00:00" standing in for none.
+	never bool
 
 	// Problems names fields whose values did not parse; the user is kept regardless.
 	Problems []string
 }
 
 // NeverLoggedIn reports whether the API says the user has never signed in.
-func (u *User) NeverLoggedIn() bool { return u.LastLoginRaw == "" }
+func (u *User) NeverLoggedIn() bool { return u.never }
 
 type rawUser struct {
 	ID            flexInt `json:"id"`
@@ -66,23 +71,29 @@ type rawUser struct {
 }
 
 func (r *rawUser) noteProblem(field string) { r.problems = append(r.problems, field) }
-func (r *rawUser) itemID() int64            { return int64(r.ID) }
+func (r *rawUser) itemID() (int64, bool)    { return r.ID.id() }
 
 func (r *rawUser) user() User {
+	id, ok := r.ID.id()
 	u := User{
-		ID: int64(r.ID), Username: r.Username, Email: r.Email, FirstName: r.FirstName,
+		ID: id, Username: r.Username, Email: r.Email, FirstName: r.FirstName,
 		LastName: r.LastName, Status: r.Status, Type: r.Type, Division: r.Container.Name,
-		Problems: r.problems,
+		Problems: noteIfBad(r.problems, "id", !ok),
 	}
 	for _, ar := range r.AccessRoles {
-		u.Roles = append(u.Roles, Role{ID: int(ar.ID), Name: ar.Name})
+		u.Problems = noteIfBad(u.Problems, "access_roles.id", ar.ID.Bad)
+		u.Roles = append(u.Roles, Role{ID: int(ar.ID.Value), Name: ar.Name})
 	}
-	if r.LastLoginDate != nil && *r.LastLoginDate != "" {
+	u.never = r.LastLoginDate == nil || *r.LastLoginDate == ""
+	if !u.never {
 		u.LastLoginRaw = *r.LastLoginDate
 		t, err := ParseLastLogin(u.LastLoginRaw)
-		if err != nil {
+		switch {
+		case err != nil:
 			u.Problems = append(u.Problems, "last_login_date")
-		} else {
+		case t.IsZero():
+			u.never = true // a zero date: no sign-in
+		default:
 			u.LastLogin = t
 		}
 	}
@@ -91,7 +102,7 @@ func (r *rawUser) user() User {
 
 // ListUsers reads every user of the account (GET /user) and hands each to fn.
 func (c *Client) ListUsers(ctx context.Context, fn func(User)) (ListStats, error) {
-	return listAll(ctx, c, "/user", "users", url.Values{}, func(r *rawUser) { fn(r.user()) })
+	return listAll(ctx, c, "/user", "users", url.Values{}, MaxListUsers, func(r *rawUser) { fn(r.user()) })
 }
 
 // Me returns the user the API key belongs to (GET /user/me).

@@ -2,6 +2,8 @@ package certcentral
 
 import (
 	"encoding/json"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -56,6 +58,65 @@ func TestParseDates(t *testing.T) {
 	}
 }
 
+// TestLastLoginFormatsAndZeroDates: users whose last_login_date came as a zero date or with a
+// space before the offset were neither "never signed in" nor had a sign-in time, invisible to
+// both access-review alerts.
+func TestLastLoginFormatsAndZeroDates(t *testing.T) {
+	for in, want := range map[string]string{
+		"2024-01-02 03:04:05 +0000":       "2024-01-02T03:04:05Z",
+		"2024-01-02 03:04:05 +01:00":      "2024-01-02T02:04:05Z",
+		"2024-01-02 03:04:05+0000":        "2024-01-02T03:04:05Z",
+		"2024-01-02 03:04:05Z":            "2024-01-02T03:04:05Z",
+		"2024-01-02 03:04:05.123 +0000":   "2024-01-02T03:04:05.123Z",
+		"2024-01-02T03:04:05 +0000":       "2024-01-02T03:04:05Z",
+		"2024-01-02 03:04:05 UTC":         "2024-01-02T03:04:05Z",
+		"Tue, 02 Jan 2024 03:04:05 GMT":   "2024-01-02T03:04:05Z",
+		"Tue, 02 Jan 2024 03:04:05 +0100": "2024-01-02T02:04:05Z",
+		// A zero date stands for none: the user never signed in (zero time, no error).
+		"0000-00-00 00:00:00":       "",
+		"0000-00-00":                "",
+		"0000-00-00T00:00:00+00:00": "",
+		"0001-01-01T00:00:00Z":      "",
+		"0001-01-01 00:00:00":       "",
+		"1970-01-01T00:00:00Z":      "",
+	} {
+		got, err := ParseLastLogin(in)
+		if err != nil {
+			t.Errorf("ParseLastLogin(%q): %v", in, err)
+			continue
+		}
+		if want == "" {
+			if !got.IsZero() {
+				t.Errorf("ParseLastLogin(%q) = %s, want the zero time (never signed in)", in, got)
+			}
+			continue
+		}
+		if w, _ := time.Parse(time.RFC3339Nano, want); !got.Equal(w) {
+			t.Errorf("ParseLastLogin(%q) = %s, want %s", in, got.UTC(), want)
+		}
+	}
+	// A zone abbreviation other than UTC or GMT is not trusted (Go would read it as +0000).
+	if _, err := ParseLastLogin("2024-01-02 03:04:05 EST"); err == nil {
+		t.Error(`ParseLastLogin("... EST") succeeded`)
+	}
+
+	body := `{"users":[{"id":1,"last_login_date":"0000-00-00 00:00:00"},{"id":2,"last_login_date":"0001-01-01T00:00:00Z"},` +
+		`{"id":3,"last_login_date":"2024-01-02 03:04:05 +0000"},{"id":4,"last_login_date":null},{"id":5,"last_login_date":"soon"}]}`
+	var users []User
+	_, _, err := decodeList(strings.NewReader(body), "users", func(r *rawUser) error { users = append(users, r.user()); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []struct {
+		never, signedIn, unparsed bool
+	}{{never: true}, {never: true}, {signedIn: true}, {never: true}, {unparsed: true}} {
+		u := users[i]
+		if u.NeverLoggedIn() != want.never || !u.LastLogin.IsZero() != want.signedIn || slices.Contains(u.Problems, "last_login_date") != want.unparsed {
+			t.Errorf("user %d (%q): never %v, last login %v, problems %v; want %+v", u.ID, u.LastLoginRaw, u.NeverLoggedIn(), u.LastLogin, u.Problems, want)
+		}
+	}
+}
+
 func TestFlexValues(t *testing.T) {
 	var b struct {
 		A, B, C, D flexBool
@@ -66,25 +127,40 @@ func TestFlexValues(t *testing.T) {
 	if !b.A.Value || b.B.Value || !b.C.Value || b.D.Value || !b.B.Valid || !b.D.Valid {
 		t.Errorf("flexBool decoded %+v", b)
 	}
-	var bad flexBool
-	if err := json.Unmarshal([]byte(`"yes please"`), &bad); err == nil {
-		t.Error("flexBool accepted a sentence")
+	// A value that is not a boolean is not an error (that would fail the whole list): it is
+	// marked Bad, so that the item names the field among its problems and is kept.
+	for _, in := range []string{`"yes please"`, `"N"`, `"yes"`, `{}`, `[1]`, `2`} {
+		var bad flexBool
+		if err := json.Unmarshal([]byte(in), &bad); err != nil || !bad.Bad || bad.Valid {
+			t.Errorf("flexBool %s = %+v, %v; want Bad and no error", in, bad, err)
+		}
 	}
 
-	var s struct{ A, B, C flexString }
-	if err := json.Unmarshal([]byte(`{"A":"454.00","B":-1000.7}`), &s); err != nil {
+	var s struct{ A, B, C, D flexString }
+	if err := json.Unmarshal([]byte(`{"A":"454.00","B":-1000.7,"D":{"x":1}}`), &s); err != nil {
 		t.Fatal(err)
 	}
-	if s.A.Value != "454.00" || s.B.Value != "-1000.7" || s.C.Set {
+	if s.A.Value != "454.00" || s.B.Value != "-1000.7" || s.C.Set || s.C.Bad || !s.D.Bad || s.D.Set {
 		t.Errorf("flexString decoded %+v", s)
 	}
 
-	var n struct{ A, B flexInt }
-	if err := json.Unmarshal([]byte(`{"A":2700762,"B":"1696530"}`), &n); err != nil {
+	var n struct{ A, B, C, D flexInt }
+	if err := json.Unmarshal([]byte(`{"A":2700762,"B":"1696530","C":1e3,"D":null}`), &n); err != nil {
 		t.Fatal(err)
 	}
-	if n.A != 2700762 || n.B != 1696530 {
+	if n.A.Value != 2700762 || n.B.Value != 1696530 || n.C.Value != 1000 || !n.C.Valid || n.D.Valid || n.D.Bad {
 		t.Errorf("flexInt decoded %+v", n)
+	}
+	// Only an exact integer is an id: 1e308 and "NaN" used to become the same int64, so that
+	// one of two users vanished as the other's duplicate.
+	for _, in := range []string{`1e308`, `"NaN"`, `"abc"`, `1.5`, `"Inf"`, `9007199254740993.0`, `{}`, `true`} {
+		var bad flexInt
+		if err := json.Unmarshal([]byte(in), &bad); err != nil || !bad.Bad || bad.Valid {
+			t.Errorf("flexInt %s = %+v, %v; want Bad and no error", in, bad, err)
+		}
+		if _, ok := bad.id(); ok {
+			t.Errorf("flexInt %s is taken as an id", in)
+		}
 	}
 
 	for in, want := range map[string]float64{"454.00": 454, "-1000.70": -1000.7, "1,234.50": 1234.5, " 0.00 ": 0} {

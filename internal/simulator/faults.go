@@ -33,9 +33,54 @@ const (
 	FaultOversized FaultKind = "oversized"
 	// FaultReset closes the connection abruptly without any response.
 	FaultReset FaultKind = "reset"
+
+	// Hostile answers: what no CertCentral sends, but a broken proxy, a bug or someone in the
+	// middle can. The whole-answer kinds replace the response:
+
+	// FaultEmptyItems streams a list of Count empty objects ({"users":[{},{},...]}): three
+	// bytes an item, a million in 3 MB.
+	FaultEmptyItems FaultKind = "emptyitems"
+	// FaultSmallItems streams, chunked and without Content-Length, a list of Count tiny
+	// items with distinct ids, the page object last.
+	FaultSmallItems FaultKind = "smallitems"
+	// FaultBadHeader answers with a control character in a response header.
+	FaultBadHeader FaultKind = "badheader"
+	// FaultEchoKey answers an error that echoes the request's key in disguise: 403 JSON with
+	// the key lower-cased in the message and cut by one character in the code, or with
+	// Variant "html" a 502 HTML page with the key upper-cased and entity-encoded in its title.
+	FaultEchoKey FaultKind = "echokey"
+
+	// The list kinds change a normal list answer and combine with each other (and with
+	// latency and one other fault); on endpoints without a list they do nothing:
+
+	// FaultTotal makes the page object announce Count items.
+	FaultTotal FaultKind = "total"
+	// FaultPageLimit serves at most Count items per page, whatever limit was asked for.
+	FaultPageLimit FaultKind = "pagelimit"
+	// FaultGrowing makes a list that keeps growing: every page holds new items (fresh ids)
+	// and announces a total one page past itself.
+	FaultGrowing FaultKind = "growing"
+	// FaultRepeat answers the first page for every offset.
+	FaultRepeat FaultKind = "repeat"
+	// FaultEmptyPages answers every page after the first empty, the total unchanged.
+	FaultEmptyPages FaultKind = "emptypages"
+	// FaultSANs gives each order's certificate Count distinct subject alternative names.
+	FaultSANs FaultKind = "sans"
+	// FaultBadValues puts values that do not parse into lenient fields: the first items'
+	// ids ("abc", 1e308, "NaN"), every user's first role id ("x"), every domain's is_active
+	// ("yes") and every order's is_renewed ("N").
+	FaultBadValues FaultKind = "badvalues"
+	// FaultLoginDates sends users' last_login_date in other plausible formats and as the
+	// zero dates that stand for "never" ("0000-00-00 00:00:00", "0001-01-01T00:00:00Z").
+	FaultLoginDates FaultKind = "logindates"
 )
 
-var faultKinds = []FaultKind{FaultStatus, FaultLatency, FaultHang, FaultTruncated, FaultMalformed, FaultHTML, FaultOversized, FaultReset}
+var faultKinds = []FaultKind{FaultStatus, FaultLatency, FaultHang, FaultTruncated, FaultMalformed, FaultHTML, FaultOversized, FaultReset,
+	FaultEmptyItems, FaultSmallItems, FaultBadHeader, FaultEchoKey,
+	FaultTotal, FaultPageLimit, FaultGrowing, FaultRepeat, FaultEmptyPages, FaultSANs, FaultBadValues, FaultLoginDates}
+
+// countKinds take a count as their argument.
+var countKinds = []FaultKind{FaultEmptyItems, FaultSmallItems, FaultTotal, FaultPageLimit, FaultSANs}
 
 // Fault is one injected failure. Its string form, used by the --fault flag
 // and the /_sim/faults admin API, is
@@ -52,6 +97,8 @@ type Fault struct {
 	Status   int           // status and html kinds
 	Duration time.Duration // latency kind
 	Size     int           // oversized kind, bytes
+	Count    int           // emptyitems, smallitems, total, pagelimit and sans kinds
+	Variant  string        // echokey kind: "" (JSON) or "html"
 	// Probability is the chance the fault fires per request; 0 and 1 both
 	// mean always.
 	Probability float64
@@ -74,6 +121,13 @@ func (f Fault) String() string {
 		fmt.Fprintf(&b, ":%s", f.Duration)
 	case FaultOversized:
 		fmt.Fprintf(&b, ":%d", f.Size)
+	case FaultEchoKey:
+		if f.Variant != "" {
+			b.WriteString(":" + f.Variant)
+		}
+	}
+	if slices.Contains(countKinds, f.Kind) {
+		fmt.Fprintf(&b, ":%d", f.Count)
 	}
 	if f.Probability > 0 && f.Probability < 1 {
 		b.WriteString("@" + strconv.FormatFloat(f.Probability, 'g', -1, 64))
@@ -109,11 +163,11 @@ func ParseFault(s string) (Fault, error) {
 	if !slices.Contains(faultKinds, f.Kind) {
 		return bad("unknown kind %q (want one of %v)", kind, faultKinds)
 	}
-	needArg := f.Kind == FaultStatus || f.Kind == FaultLatency || f.Kind == FaultOversized
-	optArg := f.Kind == FaultHTML
+	needArg := f.Kind == FaultStatus || f.Kind == FaultLatency || f.Kind == FaultOversized || slices.Contains(countKinds, f.Kind)
+	optArg := f.Kind == FaultHTML || f.Kind == FaultEchoKey
 	switch {
 	case needArg && !hasArg:
-		return bad("kind %s needs an argument (status:503, latency:2s, oversized:20MB)", kind)
+		return bad("kind %s needs an argument (status:503, latency:2s, oversized:20MB, total:1000000)", kind)
 	case hasArg && !needArg && !optArg:
 		return bad("kind %s takes no argument", kind)
 	}
@@ -136,6 +190,16 @@ func ParseFault(s string) (Fault, error) {
 	case FaultOversized:
 		if f.Size, err = ParseSize(arg); err != nil {
 			return bad("%v", err)
+		}
+	case FaultEchoKey:
+		if hasArg && arg != "html" {
+			return bad("echokey takes no argument or html")
+		}
+		f.Variant = arg
+	}
+	if slices.Contains(countKinds, f.Kind) {
+		if f.Count, err = strconv.Atoi(arg); err != nil || f.Count < 0 || (f.Kind == FaultPageLimit && f.Count < 1) {
+			return bad("count %q must be a whole number (pagelimit at least 1)", arg)
 		}
 	}
 	return f, nil
@@ -188,9 +252,12 @@ func ParseSize(s string) (int, error) {
 	return n * mult, nil
 }
 
+// listKinds change a list answer and combine with each other.
+var listKinds = []FaultKind{FaultTotal, FaultPageLimit, FaultGrowing, FaultRepeat, FaultEmptyPages, FaultSANs, FaultBadValues, FaultLoginDates}
+
 // pickFaults returns the summed delay of the latency faults that fire for
-// ep and the first other fault that fires, if any.
-func pickFaults(faults []Fault, ep string) (delay time.Duration, terminal *Fault) {
+// ep, the list faults that fire, and the first other fault that fires, if any.
+func pickFaults(faults []Fault, ep string) (delay time.Duration, list []*Fault, terminal *Fault) {
 	for i := range faults {
 		f := &faults[i]
 		if f.Endpoint != "*" && f.Endpoint != ep {
@@ -203,9 +270,13 @@ func pickFaults(faults []Fault, ep string) (delay time.Duration, terminal *Fault
 			delay += f.Duration
 			continue
 		}
+		if slices.Contains(listKinds, f.Kind) {
+			list = append(list, f)
+			continue
+		}
 		if terminal == nil {
 			terminal = f
 		}
 	}
-	return delay, terminal
+	return delay, list, terminal
 }

@@ -28,8 +28,22 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 
 // writePreFault answers the faults that replace the whole response. It
 // reports false for the kinds that mangle a normal response instead.
-func writePreFault(w http.ResponseWriter, r *http.Request, f *Fault) bool {
+func writePreFault(w http.ResponseWriter, r *http.Request, ep string, f *Fault) bool {
 	switch f.Kind {
+	case FaultEmptyItems:
+		writeItemStream(w, collectionOf(ep), f.Count, func(b []byte, _ int) []byte { return append(b, "{}"...) }, true)
+	case FaultSmallItems:
+		writeItemStream(w, collectionOf(ep), f.Count, func(b []byte, i int) []byte {
+			return append(strconv.AppendInt(append(b, `{"id":`...), int64(i+1), 10), '}')
+		}, false)
+	case FaultBadHeader:
+		h := w.Header()
+		h.Set("Content-Type", "application/json")
+		h.Set("X-Trace-Id", "7f3a\x01c9") // net/http sends it as is: a control character
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte("{}"))
+	case FaultEchoKey:
+		writeEchoKey(w, r.Header.Get("X-DC-DEVKEY"), f.Variant)
 	case FaultStatus:
 		writeJSON(w, response{f.Status, statusErrorBody(f.Status)})
 	case FaultHTML:

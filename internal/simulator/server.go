@@ -178,16 +178,24 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	s.mu.RLock()
 	ds, faults := s.ds, s.faults
 	s.mu.RUnlock()
-	delay, fault := pickFaults(faults, ep)
+	delay, listFaults, fault := pickFaults(faults, ep)
 	if !sleepCtx(ctx, delay) {
 		return
 	}
-	if fault != nil && writePreFault(rec, r, fault) {
+	if fault != nil && writePreFault(rec, r, ep, fault) {
 		reset = fault.Kind == FaultReset
 		return
 	}
+	q := r.URL.Query()
+	if len(listFaults) > 0 {
+		r = r.Clone(ctx)
+		r.URL.RawQuery = adjustListQuery(listFaults, r.URL.Query()).Encode()
+	}
 	resp, lim := s.answer(r, ds, ep, known)
 	limited = lim
+	if len(listFaults) > 0 && resp.status == http.StatusOK {
+		resp = mangleList(listFaults, ep, q, resp)
+	}
 	if fault != nil {
 		writeMangled(rec, fault, resp)
 		return

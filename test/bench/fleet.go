@@ -69,8 +69,8 @@ func (b *bench) fleet(n int, a account, warmScrapes int) {
 	start := time.Now()
 	e := b.startConfigExporter(configPath)
 	defer stop(e.cmd)
-	_, cold := e.scrapePath("/metrics", 5*time.Minute)
-	cold = time.Since(start) // from the exporter's start: collections begin before the first scrape
+	e.scrapePath("/metrics", 5*time.Minute) // waits for every account's first collection
+	cold := time.Since(start)               // from the exporter's start: collections begin before the first scrape
 	requests := fleetRequests(simURL, n)
 	body := e.plainScrape(time.Minute)
 	if got, want := int(sumSeries(body, "certcentral_collector_success")), n*len(defaultCollectors); got != want {

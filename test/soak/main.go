@@ -191,6 +191,11 @@ func randomFaults(rng *rand.Rand) []string {
 		pick("html", "html:200", "html:403"),
 		"oversized:40MB",
 		"reset",
+		// Hostile answers (issue 11): each must stay in its collector, its memory bounded.
+		pick("total:1000000000", "pagelimit:1", "growing", "repeat", "emptypages"),
+		pick("emptyitems:1000000", "smallitems:5000000"),
+		pick("sans:250", "badvalues", "logindates"),
+		pick("badheader", "echokey", "echokey:html"),
 	}
 	var out []string
 	for _, k := range kinds {

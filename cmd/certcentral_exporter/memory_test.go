@@ -1,0 +1,357 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/certcentral-exporter/certcentral_exporter/internal/testbin"
+)
+
+// maxPeakRSS is the exporter's memory bound: its peak resident memory (VmHWM) under any of the
+// hostile answers below must stay under it. It is the figure of the large-account benchmark.
+const maxPeakRSS = 256 << 20
+
+// killRSS stops a run whose resident memory passes it, so that a regression (the old code
+// reached gigabytes in seconds) fails the test instead of the machine.
+const killRSS = 512 << 20
+
+// watchedProc is a process whose resident memory is watched from /proc while it runs.
+type watchedProc struct {
+	cmd            *exec.Cmd
+	stdout, stderr lockedBuf
+	done           chan struct{}
+	killedForRSS   atomic.Bool
+	peak           atomic.Int64 // VmHWM in bytes, as last read
+}
+
+type lockedBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+func (l *lockedBuf) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+// startWatched runs bin with args. With a listener, the process gets it as a systemd socket
+// (fd 3, LISTEN_FDS=1, LISTEN_PID set by a shell that then execs bin): the port was bound
+// here, not guessed.
+func startWatched(t *testing.T, bin string, ln *net.TCPListener, args ...string) *watchedProc {
+	t.Helper()
+	p := &watchedProc{done: make(chan struct{})}
+	if ln != nil {
+		f, err := ln.File()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		p.cmd = exec.Command("/bin/sh", append([]string{"-c", `LISTEN_PID=$$ exec "$0" "$@"`, bin, "--web.systemd-socket"}, args...)...)
+		p.cmd.ExtraFiles = []*os.File{f}
+		p.cmd.Env = append(os.Environ(), "LISTEN_FDS=1")
+	} else {
+		p.cmd = exec.Command(bin, args...)
+	}
+	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = p.cmd.Wait(); close(p.done) }()
+	go p.watch()
+	t.Cleanup(func() { p.stop() })
+	return p
+}
+
+// watch reads VmHWM and VmRSS every 10 ms until the process ends, and kills it past killRSS.
+func (p *watchedProc) watch() {
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-p.done:
+			return
+		case <-tick.C:
+		}
+		hwm, rss, ok := procMemory(p.cmd.Process.Pid)
+		if !ok {
+			continue
+		}
+		p.peak.Store(hwm)
+		if rss > killRSS {
+			p.killedForRSS.Store(true)
+			_ = p.cmd.Process.Kill()
+			return
+		}
+	}
+}
+
+var memLine = regexp.MustCompile(`(?m)^(VmHWM|VmRSS):\s+(\d+) kB$`)
+
+// procMemory reads a process's peak and current resident memory, in bytes.
+func procMemory(pid int) (hwm, rss int64, ok bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0, false
+	}
+	for _, m := range memLine.FindAllSubmatch(b, -1) {
+		kb, _ := strconv.ParseInt(string(m[2]), 10, 64)
+		if string(m[1]) == "VmHWM" {
+			hwm = kb << 10
+		} else {
+			rss = kb << 10
+		}
+	}
+	return hwm, rss, hwm > 0
+}
+
+// peakRSS reads VmHWM now (the process must still run) and fails the test past maxPeakRSS.
+func (p *watchedProc) assertPeak(t *testing.T, what string) int64 {
+	t.Helper()
+	if p.killedForRSS.Load() {
+		t.Fatalf("%s: the exporter passed %d MiB resident and was killed", what, killRSS>>20)
+	}
+	hwm, _, ok := procMemory(p.cmd.Process.Pid)
+	if !ok {
+		hwm = p.peak.Load()
+	}
+	if hwm >= maxPeakRSS {
+		t.Errorf("%s: peak resident memory %d MiB, want under %d MiB", what, hwm>>20, maxPeakRSS>>20)
+	}
+	t.Logf("%s: peak resident memory %.1f MiB", what, float64(hwm)/(1<<20))
+	return hwm
+}
+
+// wait waits for the process to end, at most d; false if it did not.
+func (p *watchedProc) wait(d time.Duration) bool {
+	select {
+	case <-p.done:
+		return true
+	case <-time.After(d):
+		return false
+	}
+}
+
+func (p *watchedProc) stop() {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	if !p.wait(5 * time.Second) {
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+func (p *watchedProc) exitCode() int { return p.cmd.ProcessState.ExitCode() }
+
+// listen binds a loopback port for a process to serve on.
+func listen(t *testing.T) (*net.TCPListener, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return ln.(*net.TCPListener), "http://" + ln.Addr().String()
+}
+
+// assertShortLines fails on an output line longer than a few kilobytes.
+func assertShortLines(t *testing.T, what, out string) {
+	t.Helper()
+	for _, line := range strings.Split(out, "\n") {
+		if len(line) > 8<<10 {
+			t.Errorf("%s: a line of %d bytes: %.200s...", what, len(line), line)
+		}
+	}
+}
+
+// TestHostileAnswersKeepMemoryBounded runs the real exporter against the simulator's hostile
+// fault modes, one fresh process each, and reads its peak resident memory (VmHWM): it must stay
+// under 256 MiB while the affected collector fails alone, with its reason, and the others
+// succeed. Before the fixes these runs reached 5.9 GB (a billion items announced), 5.7 GB (a
+// million empty objects), 2.9 GB (a stream of small items) and 618 MB (250 SANs per order).
+func TestHostileAnswersKeepMemoryBounded(t *testing.T) {
+	bins := testbin.Build(t, "certcentral_exporter", "certcentral-simulator")
+	keyFile := testbin.WriteKeyFile(t, knownKey)
+	sim := testbin.StartServer(t, bins[1], []string{"--api-key-file=" + keyFile, "--no-rate-limit",
+		// 25,000 orders: about 9,700 of them are unexpired issued certificates, the ones whose
+		// names the domain join keeps, as in the 10,000 certificates of the issue.
+		"--users=1500", "--domains=2500", "--orders=25000", "--seed=7"})
+	simURL := sim.URL()
+	sim.WaitHTTP(t, simURL+"/_sim/stats", 20*time.Second)
+
+	for _, tc := range []struct {
+		name     string
+		faults   []string
+		affected string // the collector that must fail; "" = none
+		reason   string
+	}{
+		{"item 1: a billion items announced, one per page", []string{"/user=total:1000000000", "/user=pagelimit:1"}, "users", "too_many_items"},
+		{"item 2: a million empty objects", []string{"/user=emptyitems:1000000"}, "users", "too_many_items"},
+		{"item 2: a chunked stream of small items", []string{"/domain=smallitems:50000000"}, "domains", "too_many_items"},
+		{"item 3: 10,000 certificates with 250 SANs each", []string{"/order/certificate=sans:250"}, "", ""},
+		{"item 6: one user per page", []string{"/user=pagelimit:1"}, "users", "budget_exhausted"},
+		{"item 6: a total that keeps growing", []string{"/user=growing", "/user=pagelimit:100"}, "users", "inconsistent_pagination"},
+		{"item 7: every offset answers the first page", []string{"/domain=repeat"}, "domains", "inconsistent_pagination"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := testbin.SetFaults(simURL, tc.faults...); err != nil {
+				t.Fatal(err)
+			}
+			ln, url := listen(t)
+			exp := startWatched(t, bins[0], ln, "--certcentral.url="+simURL+"/services/v2", "--certcentral.api-key-file="+keyFile,
+				"--certcentral.collection-timeout=40s", "--certcentral.request-timeout=30s")
+			req, _ := http.NewRequest(http.MethodGet, url+"/metrics", nil)
+			req.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", "45")
+			resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
+			if err != nil {
+				exp.assertPeak(t, "scrape")
+				t.Fatalf("scrape: %v\n%s", err, exp.stderr.String())
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			exp.assertPeak(t, tc.name)
+			text := string(body)
+			for _, d := range []string{"account", "balance", "domains", "orders", "organizations", "products", "requests", "users"} {
+				want := fmt.Sprintf(`certcentral_collector_success{account="default",collector=%q} 1`, d)
+				if d == tc.affected {
+					want = fmt.Sprintf(`certcentral_collector_error{account="default",collector=%q,reason=%q} 1`, d, tc.reason)
+				}
+				if !strings.Contains(text, want) {
+					t.Errorf("missing %s:\n%s", want, testbin.Lines(text, "certcentral_collector_success"))
+				}
+			}
+			if !strings.Contains(text, "\ncertcentral_up{account=\"default\"} 1\n") {
+				t.Error("certcentral_up is not 1: one collector's fault reached the others")
+			}
+			if g := sample(t, text, "go_goroutines"); g != "" {
+				if n, _ := strconv.Atoi(g); n > 100 {
+					t.Errorf("%d goroutines after the scrape", n)
+				}
+			}
+			exp.stop()
+			assertShortLines(t, "the exporter's log", exp.stderr.String())
+		})
+	}
+	_ = testbin.SetFaults(simURL)
+
+	t.Run("item 4: thousands of idle connections", func(t *testing.T) {
+		ln, url := listen(t)
+		exp := startWatched(t, bins[0], ln, "--certcentral.url="+simURL+"/services/v2", "--certcentral.api-key-file="+keyFile)
+		conns := openIdleConnections(t, strings.TrimPrefix(url, "http://"), 3000)
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		if n := openSockets(t, exp.cmd.Process.Pid); n > maxConnections+32 {
+			t.Errorf("the exporter holds %d sockets after 3000 idle keep-alive connections, want at most about %d", n, maxConnections)
+		}
+		if code, _ := testbin.Get(t, url+"/metrics"); code != 200 {
+			t.Errorf("/metrics answered %d while idle connections were held", code)
+		}
+		exp.assertPeak(t, "3000 idle connections")
+	})
+
+	t.Run("item 5: a key file that never ends or blocks", func(t *testing.T) {
+		fifo := filepath.Join(t.TempDir(), "key-pipe")
+		if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, file := range []string{"/dev/zero", fifo} {
+			for _, args := range [][]string{{"check"}, {"serve", "--web.listen-address=127.0.0.1:0"}} {
+				exp := startWatched(t, bins[0], nil, append(args, "--certcentral.url="+simURL+"/services/v2", "--certcentral.api-key-file="+file)...)
+				if !exp.wait(10 * time.Second) {
+					exp.assertPeak(t, file)
+					t.Fatalf("%v with the key file %s has not ended after 10 s", args, file)
+				}
+				if exp.killedForRSS.Load() {
+					t.Fatalf("%v with the key file %s passed %d MiB resident and was killed", args, file, killRSS>>20)
+				}
+				out := exp.stdout.String() + exp.stderr.String()
+				if exp.exitCode() == 0 || !strings.Contains(out, "not a regular file") {
+					t.Errorf("%v with the key file %s: exit %d, want a failure saying it is not a regular file:\n%s", args, file, exp.exitCode(), out)
+				}
+				if hwm := exp.peak.Load(); hwm >= maxPeakRSS {
+					t.Errorf("%v with the key file %s: peak resident memory %d MiB", args, file, hwm>>20)
+				}
+			}
+		}
+	})
+}
+
+// openIdleConnections opens n keep-alive connections to addr, sends one request on each and
+// reads its answer, then leaves them idle. Connections the server closes are not counted.
+func openIdleConnections(t *testing.T, addr string, n int) []net.Conn {
+	t.Helper()
+	var (
+		mu    sync.Mutex
+		conns []net.Conn
+		wg    sync.WaitGroup
+		work  = make(chan struct{}, n)
+	)
+	for range n {
+		work <- struct{}{}
+	}
+	close(work)
+	for range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range work {
+				c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+				if err != nil {
+					continue
+				}
+				_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+				fmt.Fprintf(c, "GET /-/healthy HTTP/1.1\r\nHost: %s\r\n\r\n", addr)
+				resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+				if err == nil {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+				mu.Lock()
+				conns = append(conns, c)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return conns
+}
+
+// openSockets counts the sockets among a process's open files.
+func openSockets(t *testing.T, pid int) int {
+	t.Helper()
+	dir := fmt.Sprintf("/proc/%d/fd", pid)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range entries {
+		if target, err := os.Readlink(filepath.Join(dir, e.Name())); err == nil && strings.HasPrefix(target, "socket:") {
+			n++
+		}
+	}
+	return n
+}

@@ -2,7 +2,7 @@
 # After unpacking certcentral-exporter: .deb postinst ("configure" [old version]) and .rpm %post
 # (1 = install, 2 = upgrade). Creates the service user, gives its group the directory of the
 # API key files, and restarts a running service on upgrade. A first install neither enables nor
-# starts the service: that needs an API key first (see /etc/default/certcentral_exporter).
+# starts the service: that needs the accounts' API key files first, so it prints the steps.
 set -e
 
 user=certcentral_exporter
@@ -45,6 +45,15 @@ if [ -d /run/systemd/system ]; then
   fi
 fi
 if [ -z "$upgrade" ]; then
-  echo "certcentral-exporter: put the API key in $confdir/api.key (see /etc/default/certcentral_exporter), then run: systemctl enable --now $unit"
+  cat <<EOF
+certcentral-exporter: the service is not started yet. As root:
+  1. Write each account's API key file (the key alone; owned by $user, mode 0600):
+       install -m 0600 -o $user -g $user /dev/null $confdir/prod-us.key
+       sh -c 'cat > $confdir/prod-us.key'   # paste the key, then Ctrl-D
+  2. Edit $confdir/certcentral.yml (the accounts and their key files), then check it:
+       runuser -u $user -- certcentral_exporter --config.check --config.file=$confdir/certcentral.yml
+  3. systemctl enable --now $unit
+After later edits of the config or a key file: systemctl reload $unit
+EOF
 fi
 exit 0

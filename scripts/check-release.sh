@@ -11,9 +11,12 @@
 #     overrides are in .goreleaser.yaml);
 #  4. the .rpm: version, file list, config files, and the same scripts as the .deb;
 #  5. as root: the .deb installed in a throwaway root (an overlay of the package on this
-#     machine's /usr, a copy of its user database): postinst creates the service user and gives
-#     its group the key directory, the service user can read a key file made as documented
-#     while another user cannot, an upgrade keeps all that, and removal and purge succeed.
+#     machine's /usr, a copy of its user database): postinst creates the service user, gives
+#     its group the key directory and prints the first steps; with the key file made as printed,
+#     the unit's ExecStartPre (--config.check of the shipped certcentral.yml) passes as the
+#     service user, while another user can read neither the config nor the key; check
+#     --config.file reads the key (the account pointed at a closed loopback port); an upgrade
+#     keeps all that, and removal and purge succeed.
 # Settings (environment; `make release-check` passes the Makefile's): VERSION, REVISION,
 # BUILD_DATE: what the binaries must report.
 set -euo pipefail
@@ -257,52 +260,101 @@ install_test() {
   mount --rbind /dev "$root/dev"
   in_root() { chroot "$root" "$@"; }
 
-  local out
+  local out code
   if out=$(in_root /bin/sh /tmp/postinst configure 2>&1); then ok "postinst configure (first install)"; else fail "postinst configure: $out"; fi
-  contains "postinst message" "$out" "put the API key in /etc/certcentral_exporter/api.key"
+  local confdir=/etc/certcentral_exporter
+  local config=$confdir/certcentral.yml keyfile=$confdir/prod-us.key
+  local install_line="install -m 0600 -o $user -g $user /dev/null $keyfile"
+  for want in "$install_line" "Edit $config" \
+    "runuser -u $user -- certcentral_exporter --config.check --config.file=$config" \
+    "systemctl enable --now certcentral_exporter.service"; do
+    contains "postinst message" "$out" "$want"
+  done
   expect "service user and home" "$(in_root getent passwd "$user" | cut -d: -f1,6)" "$user:/nonexistent"
   case "$(in_root getent passwd "$user" | cut -d: -f7)" in
     */nologin | /bin/false) ok "service user cannot log in" ;;
     *) fail "service user has a login shell" ;;
   esac
   [ "$(in_root id -u "$user")" -lt 1000 ] && ok "service user is a system user (uid $(in_root id -u "$user"))" || fail "uid $(in_root id -u "$user") is not a system uid"
-  expect "key directory" "$(in_root stat -c '%a %U:%G' /etc/certcentral_exporter)" "750 root:$user"
+  expect "key directory" "$(in_root stat -c '%a %U:%G' $confdir)" "750 root:$user"
 
-  # The key file as README and /etc/default/certcentral_exporter say to make it.
+  # The key file of the config's one active account, made with the command postinst printed.
   local key=release-check-key-5d1f
-  in_root install -m 0600 -o "$user" -g "$user" /dev/null /etc/certcentral_exporter/api.key
-  printf '%s\n' "$key" >"$root/etc/certcentral_exporter/api.key"
+  # shellcheck disable=SC2086 # the printed command, split into its words
+  in_root $install_line
+  printf '%s\n' "$key" >"$root$keyfile"
   # The unit's environment: the package's env file, as systemd reads it (no shell expansion).
-  local env=()
+  local env=() args=
   while IFS= read -r line; do
     [[ $line =~ ^[A-Z_]+= ]] || continue
     env+=("${line%%=*}=$(sed 's/^"\(.*\)"$/\1/' <<<"${line#*=}")")
+    [[ $line == CERTCENTRAL_EXPORTER_ARGS=* ]] && args=${env[-1]#*=}
   done <"$root/etc/default/certcentral_exporter"
-  # check reads the key, then fails to reach the closed loopback port (no request leaves the
-  # machine); an unreadable key stops it before any request. Judged by its words, not its exit
-  # status: both fail, and which status each gets is check's business.
-  local key_line="from file /etc/certcentral_exporter/api.key"
-  out=$(chroot --userspec="$user:$user" "$root" env -i "${env[@]}" \
-    /usr/bin/$BIN check --certcentral.url=http://127.0.0.1:1/services/v2 2>&1) || true
-  if grep -q "key .*$key_line" <<<"$out" && grep -q "GET /user/me" <<<"$out" && ! grep -q "cannot read the API key file" <<<"$out"; then
-    ok "the service user's exporter reads /etc/certcentral_exporter/api.key and calls the API"
+  as_user() { # as_user USER:GROUP COMMAND...: in the root, with the unit's environment only
+    local spec=$1
+    shift
+    chroot --userspec="$spec" "$root" env -i "${env[@]}" "$@"
+  }
+
+  # The unit's ExecStartPre, run as systemd would: the shipped config with the key just made.
+  local unit_file=$root/usr/lib/systemd/system/certcentral_exporter.service pre
+  pre=$(sed -n 's/^ExecStartPre=//p' "$unit_file")
+  expect "the unit's ExecStartPre" "$pre" "/usr/bin/$BIN --config.check --config.file=$config \$CERTCENTRAL_EXPORTER_ARGS"
+  local pre_cmd
+  read -ra pre_cmd <<<"${pre//\$CERTCENTRAL_EXPORTER_ARGS/$args}"
+  code=0
+  out=$(as_user "$user:$user" "${pre_cmd[@]}" 2>&1) || code=$?
+  if [ "$code" = 0 ] && grep -qxF "OK $config: 1 account(s)" <<<"$out" &&
+    grep -qF "prod-us  https://www.digicert.com/services/v2  key from file $keyfile: key readable  collectors: " <<<"$out" &&
+    ! grep -qi "warn" <<<"$out"; then
+    ok "ExecStartPre as $user: $config valid, $keyfile readable, no warning (exit 0)"
   else
-    fail "check as $user: $out"
+    fail "ExecStartPre as $user (exit $code): $out"
   fi
-  grep -qi "warn" <<<"$out" && fail "check warns about the key file: $out"
-  grep -qF "$key" <<<"$out" && fail "check printed the key"
-  out=$(chroot --userspec=65534:65534 "$root" env -i "${env[@]}" \
-    /usr/bin/$BIN check --certcentral.url=http://127.0.0.1:1/services/v2 2>&1) || true
-  if grep -q "cannot read the API key file /etc/certcentral_exporter/api.key: permission denied" <<<"$out" &&
-    ! grep -q "GET /user/me" <<<"$out"; then
-    ok "another user cannot read the key (check: permission denied, no request)"
+  grep -qF "$key" <<<"$out" && fail "--config.check printed the key"
+  # Another user cannot even read the config (the directory is the service's group's)...
+  code=0
+  out=$(as_user 65534:65534 /usr/bin/$BIN --config.check --config.file=$config 2>&1) || code=$?
+  if [ "$code" = 2 ] && grep -qF "cannot read the config file: open $config: permission denied" <<<"$out"; then
+    ok "--config.check as nobody: cannot read $config (exit 2)"
   else
-    fail "check as nobody: $out"
+    fail "--config.check as nobody (exit $code): $out"
+  fi
+  # ...nor the key, given a copy of the config it can read.
+  cp "$root$config" "$root/tmp/certcentral.yml" && chmod 0644 "$root/tmp/certcentral.yml"
+  code=0
+  out=$(as_user 65534:65534 /usr/bin/$BIN --config.check --config.file=/tmp/certcentral.yml 2>&1) || code=$?
+  if [ "$code" = 2 ] && grep -qF "KEY NOT USABLE: cannot read the API key file $keyfile: permission denied" <<<"$out"; then
+    ok "--config.check as nobody with a readable copy of the config: cannot read $keyfile (exit 2)"
+  else
+    fail "--config.check as nobody, config in /tmp (exit $code): $out"
+  fi
+
+  # check calls the API: first the account is pointed at a closed loopback port (an edit of the
+  # installed config, as for a proxy), and --config.check must show that URL before check runs,
+  # so that no request leaves the machine. check reads the key, then fails to connect. Judged by
+  # its words, not its exit status: which status a failed connection gets is check's business.
+  local closed=http://127.0.0.1:1/services/v2
+  sed -i "s|^    api_key_file: $keyfile\$|&\n    url: $closed|" "$root$config"
+  out=$(as_user "$user:$user" /usr/bin/$BIN --config.check --config.file=$config 2>&1) || true
+  if grep -qF "prod-us  $closed  key from file $keyfile: key readable" <<<"$out"; then
+    out=$(as_user "$user:$user" /usr/bin/$BIN check --config.file=$config 2>&1) || true
+    if grep -q "^key .*from file $keyfile\$" <<<"$out" && grep -q "GET /user/me" <<<"$out" &&
+      grep -qF "$closed" <<<"$out" && ! grep -q "cannot read the API key file" <<<"$out"; then
+      ok "check --config.file=$config as $user reads $keyfile and calls the API"
+    else
+      fail "check --config.file as $user: $out"
+    fi
+    grep -qi "warn" <<<"$out" && fail "check warns about the key file: $out"
+    grep -qF "$key" <<<"$out" && fail "check printed the key"
+  else
+    fail "the edited config does not point prod-us at $closed; check not run: $out"
   fi
 
   if out=$(in_root /bin/sh /tmp/postinst configure 0.0.1-1 2>&1); then ok "postinst configure 0.0.1-1 (upgrade)"; else fail "postinst upgrade: $out"; fi
-  expect "key directory after upgrade" "$(in_root stat -c '%a %U:%G' /etc/certcentral_exporter)" "750 root:$user"
-  expect "key file after upgrade" "$(in_root stat -c '%a %U:%G' /etc/certcentral_exporter/api.key)" "600 $user:$user"
+  expect "key directory after upgrade" "$(in_root stat -c '%a %U:%G' $confdir)" "750 root:$user"
+  expect "key file after upgrade" "$(in_root stat -c '%a %U:%G' $keyfile)" "600 $user:$user"
+  grep -qF "url: $closed" "$root$config" && ok "the edited config after upgrade" || fail "postinst changed $config"
   for step in "prerm remove" "postrm remove" "postrm purge"; do
     # shellcheck disable=SC2086 # the step is the script and its argument
     if out=$(in_root /bin/sh /tmp/$step 2>&1); then ok "$step"; else fail "$step: $out"; fi

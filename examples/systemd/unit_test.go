@@ -1,7 +1,8 @@
 // Package systemd holds the example systemd unit; its test checks it and the unit the .deb and
 // .rpm packages ship (packaging/) the ways that work without a running systemd: the keys each
 // must have, that their hardening is the same, systemd-analyze's verdict, and the real binary
-// started with each unit's and env file's flags.
+// started (and, for the packaged unit, checked and reloaded) with each unit's command lines and
+// env file's flags.
 package systemd
 
 import (
@@ -10,10 +11,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/certcentral-exporter/certcentral_exporter/config"
 	"github.com/certcentral-exporter/certcentral_exporter/internal/testbin"
 )
 
@@ -28,6 +32,14 @@ type variant struct {
 	forbidden []string
 	// ExecStart must contain these.
 	execParts []string
+	// configFile is the config file the unit's commands name (--config.file); "" when the
+	// flags describe the one account.
+	configFile string
+}
+
+// configCheck is the unit's --config.check command line: ExecStartPre, and the first ExecReload.
+func (v variant) configCheck() string {
+	return v.binPath + " --config.check --config.file=" + v.configFile + " $CERTCENTRAL_EXPORTER_ARGS"
 }
 
 type setting struct{ section, key, want string }
@@ -42,11 +54,13 @@ var variants = []variant{{
 		{"Service", "DynamicUser", "yes"},
 		{"Service", "LoadCredential", "certcentral-api-key:/etc/certcentral_exporter/api.key"},
 	},
-	forbidden: []string{"User", "Group"},
+	// The credential is a copy made at start: a reload would re-read the old key.
+	forbidden: []string{"User", "Group", "ExecStartPre", "ExecReload"},
 	execParts: []string{" --certcentral.api-key-file=${CREDENTIALS_DIRECTORY}/certcentral-api-key "},
 }, {
-	// The packages: a system user that owns the key files in /etc/certcentral_exporter/ (it
-	// will read several, one per account, from the configuration file).
+	// The packages: a system user that owns the key files in /etc/certcentral_exporter/, one
+	// per account of the configuration file; the config is checked before each start and
+	// reload, and reloaded on SIGHUP.
 	name:     "package",
 	unitFile: "../../packaging/certcentral_exporter.service",
 	envFile:  "../../packaging/certcentral_exporter.default",
@@ -55,13 +69,17 @@ var variants = []variant{{
 		{"Service", "User", "certcentral_exporter"},
 		{"Service", "Group", "certcentral_exporter"},
 	},
-	forbidden: []string{"DynamicUser", "LoadCredential"},
+	forbidden:  []string{"DynamicUser", "LoadCredential"},
+	execParts:  []string{" --config.file=/etc/certcentral_exporter/certcentral.yml "},
+	configFile: "/etc/certcentral_exporter/certcentral.yml",
 }}
 
-// variantKeys are the keys in which the units may differ; the rest (hardening, restarts, the
-// [Unit] and [Install] sections) must be the same.
+// variantKeys are the [Service] keys in which the units differ (TestVariantKeysDiffer holds the
+// list to that); the rest (hardening, restarts, the [Unit] and [Install] sections) must be the
+// same.
 var variantKeys = map[string]bool{
 	"DynamicUser": true, "LoadCredential": true, "User": true, "Group": true, "ExecStart": true,
+	"ExecStartPre": true, "ExecReload": true,
 }
 
 // unit is a parsed unit file: section -> key -> values in order (keys may repeat).
@@ -154,7 +172,29 @@ func TestUnitHasRequiredSettings(t *testing.T) {
 					t.Errorf("ExecStart = %q, want it to contain %q", exec, part)
 				}
 			}
+			if v.configFile == "" {
+				return
+			}
+			// The check before a start and before SIGHUP reads the file ExecStart serves, with
+			// the same flags; the reload is SIGHUP to the exporter.
+			if pre := u["Service"]["ExecStartPre"]; !slices.Equal(pre, []string{v.configCheck()}) {
+				t.Errorf("ExecStartPre = %q, want %q", pre, v.configCheck())
+			}
+			if reload := u["Service"]["ExecReload"]; !slices.Equal(reload, []string{v.configCheck(), "/bin/kill -HUP $MAINPID"}) {
+				t.Errorf("ExecReload = %q, want %q then /bin/kill -HUP $MAINPID", reload, v.configCheck())
+			}
 		})
+	}
+}
+
+// Every key variantKeys excuses really differs between the units: an entry that no longer does
+// would let the hardening drift apart unnoticed.
+func TestVariantKeysDiffer(t *testing.T) {
+	a, b := parseUnit(t, variants[0].unitFile), parseUnit(t, variants[1].unitFile)
+	for k := range variantKeys {
+		if slices.Equal(a["Service"][k], b["Service"][k]) {
+			t.Errorf("[Service] %s is the same in both units (%q): remove it from variantKeys", k, a["Service"][k])
+		}
 	}
 }
 
@@ -223,8 +263,12 @@ func envAssignments(t *testing.T, path string) (active, all map[string]string) {
 }
 
 // The env file's variables are ones the exporter reads (its --help lists them) or the unit's
-// own; the unit's ExecStart with the env file's settings starts the real binary, which then
-// serves /-/healthy.
+// own; the packaged env file leaves every per-account setting to the config file. The unit's
+// command lines with the env file's settings, the key (and the config) moved to temporary
+// places and the URL to a closed loopback port, run the real binary: ExecStart serves
+// /-/healthy after reading that key, and the packaged unit's ExecStartPre passes, its
+// ExecReload makes the exporter reload, and its ExecStartPre fails, naming the key file, once
+// the key is gone.
 func TestUnitAndEnvFileStartTheExporter(t *testing.T) {
 	bin := testbin.Build(t, "certcentral_exporter")[0]
 	_, stdout, stderr := testbin.Run(t, 30*time.Second, bin, []string{"--help"})
@@ -236,6 +280,13 @@ func TestUnitAndEnvFileStartTheExporter(t *testing.T) {
 	if len(known) < 3 {
 		t.Fatalf("found only %v in --help; has its format changed?", known)
 	}
+	// What a config file sets per account, and the key and config sources the unit sets.
+	perAccount := map[string]bool{"CERTCENTRAL_API_KEY_FILE": true, "CERTCENTRAL_CONFIG_FILE": true}
+	for _, d := range config.SettingsTable {
+		if d.Envar != "" {
+			perAccount[d.Envar] = true
+		}
+	}
 	for _, v := range variants {
 		t.Run(v.name, func(t *testing.T) {
 			active, all := envAssignments(t, v.envFile)
@@ -246,51 +297,125 @@ func TestUnitAndEnvFileStartTheExporter(t *testing.T) {
 				if name == "CERTCENTRAL_API_KEY" {
 					t.Errorf("%s mentions CERTCENTRAL_API_KEY: the key belongs in a file", v.envFile)
 				}
+				if v.configFile != "" && perAccount[name] {
+					t.Errorf("%s mentions %s: with --config.file that belongs in the config file", v.envFile, name)
+				}
 			}
 
-			// ExecStart as systemd would expand it, with the key and the listen address moved
-			// to temporary places: the credential directory, or the key file the env file names.
 			u := parseUnit(t, v.unitFile)
-			execStart, _ := u.last("Service", "ExecStart")
-			keyFile := testbin.WriteKeyFile(t, "systemd-test-key")
-			credDir := filepath.Dir(keyFile)
-			if err := os.Rename(keyFile, filepath.Join(credDir, "certcentral-api-key")); err != nil {
+			closedURL := "http://" + testbin.ClosedAddr(t) + "/services/v2"
+			dir := t.TempDir()
+			env := []string{"CERTCENTRAL_URL=" + closedURL}
+			for name, value := range active {
+				if name != "CERTCENTRAL_EXPORTER_ARGS" && name != "CERTCENTRAL_URL" {
+					env = append(env, name+"="+value)
+				}
+			}
+			vars := []string{"${CREDENTIALS_DIRECTORY}", dir, "$CERTCENTRAL_EXPORTER_ARGS", active["CERTCENTRAL_EXPORTER_ARGS"]}
+			keyFile := filepath.Join(dir, "certcentral-api-key") // the credential's name
+			if v.configFile != "" {
+				keyFile = filepath.Join(dir, "prod-us.key")
+				configFile := filepath.Join(dir, "certcentral.yml")
+				writeTestConfig(t, configFile, keyFile, closedURL)
+				vars = append(vars, v.configFile, configFile)
+			}
+			if err := os.WriteFile(keyFile, []byte("systemd-test-key\n"), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			keyFile = filepath.Join(credDir, "certcentral-api-key")
-			expanded := strings.ReplaceAll(execStart, "${CREDENTIALS_DIRECTORY}", credDir)
-			expanded = strings.ReplaceAll(expanded, "$CERTCENTRAL_EXPORTER_ARGS", active["CERTCENTRAL_EXPORTER_ARGS"])
+			// command is a unit's command line as systemd would run it, with the built binary.
+			command := func(line string, more ...string) []string {
+				args := strings.Fields(strings.NewReplacer(append(vars, more...)...).Replace(line))
+				if args[0] == v.binPath {
+					args[0] = bin
+				}
+				return args
+			}
+			run := func(key, line string, more ...string) (int, string) {
+				args := command(line, more...)
+				code, stdout, stderr := testbin.Run(t, 30*time.Second, args[0], args[1:], env...)
+				if strings.Contains(stdout+stderr, "systemd-test-key") {
+					t.Errorf("%s: the key appears in the output", key)
+				}
+				return code, stdout + stderr
+			}
+
+			checks := u["Service"]["ExecStartPre"]
+			for _, pre := range checks {
+				if code, out := run("ExecStartPre", pre); code != 0 || !strings.Contains(out, keyFile+": key readable") {
+					t.Errorf("ExecStartPre %s: exit %d, want 0 with %s readable:\n%s", pre, code, keyFile, out)
+				}
+			}
+
+			execStart, _ := u.last("Service", "ExecStart")
 			var args []string
-			for _, a := range strings.Fields(expanded)[1:] {
+			for _, a := range command(execStart)[1:] {
 				if !strings.HasPrefix(a, "--web.listen-address=") { // StartServer listens on port 0
 					args = append(args, a)
 				}
 			}
-			env := []string{"CERTCENTRAL_URL=http://" + testbin.ClosedAddr(t) + "/services/v2"}
-			for name, value := range active {
-				switch name {
-				case "CERTCENTRAL_EXPORTER_ARGS", "CERTCENTRAL_URL":
-				case "CERTCENTRAL_API_KEY_FILE":
-					if value != "/etc/certcentral_exporter/api.key" {
-						t.Errorf("%s: CERTCENTRAL_API_KEY_FILE=%s, want /etc/certcentral_exporter/api.key (README, packaging)", v.envFile, value)
-					}
-					env = append(env, name+"="+keyFile)
-				default:
-					env = append(env, name+"="+value)
-				}
-			}
 			p := testbin.StartServer(t, bin, args, env...)
 			p.WaitHTTP(t, p.URL()+"/-/healthy", 10*time.Second)
-			stdout, stderr := p.Output()
-			if strings.Contains(stdout+stderr, "systemd-test-key") {
+			// Without a key the exporter exits at once: healthy, and the log line naming the key
+			// file, mean it read this one.
+			watching := regexp.MustCompile(`msg="watching CertCentral account" .*url=` + regexp.QuoteMeta(closedURL) +
+				` key_source="file ` + regexp.QuoteMeta(keyFile) + `"`)
+			waitOutput(t, p, "the account with the test key and URL", watching)
+
+			for _, reload := range u["Service"]["ExecReload"] {
+				if code, out := run("ExecReload", reload, "$MAINPID", strconv.Itoa(p.PID())); code != 0 {
+					t.Errorf("ExecReload %s: exit %d:\n%s", reload, code, out)
+				}
+			}
+			if len(u["Service"]["ExecReload"]) > 0 {
+				waitOutput(t, p, "the reload", regexp.MustCompile(`msg="configuration reloaded"`))
+			}
+			_, stderr := p.Output()
+			if strings.Contains(stderr, "systemd-test-key") {
 				t.Error("the key appears in the exporter's output")
 			}
-			// Without a key the exporter exits at once: healthy means it read this one.
-			if !strings.Contains(stderr, "key_source") {
-				t.Errorf("the exporter did not say where its key came from:\n%s", stderr)
+
+			// A missing key stops the start before the exporter runs, with the file named.
+			if err := os.Remove(keyFile); err != nil {
+				t.Fatal(err)
+			}
+			for _, pre := range checks {
+				if code, out := run("ExecStartPre", pre); code == 0 || !strings.Contains(out, "cannot read the API key file "+keyFile) {
+					t.Errorf("ExecStartPre %s without the key: exit %d, want a failure naming %s:\n%s", pre, code, keyFile, out)
+				}
 			}
 		})
 	}
+}
+
+// writeTestConfig writes examples/certcentral.yml with prod-us's key file moved to keyFile and
+// the account pointed at url (its url: wins over the defaults' region), so that nothing leaves
+// the machine.
+func writeTestConfig(t *testing.T, path, keyFile, url string) {
+	t.Helper()
+	example, err := os.ReadFile("../certcentral.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const keyLine = "    api_key_file: /etc/certcentral_exporter/prod-us.key\n"
+	if n := strings.Count(string(example), keyLine); n != 1 {
+		t.Fatalf("examples/certcentral.yml has %d lines %q, want 1", n, keyLine)
+	}
+	text := strings.Replace(string(example), keyLine, "    api_key_file: "+keyFile+"\n    url: "+url+"\n", 1)
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitOutput waits up to 10 s for re to match the process's log.
+func waitOutput(t *testing.T, p *testbin.Proc, what string, re *regexp.Regexp) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if _, stderr := p.Output(); re.MatchString(stderr) {
+			return
+		}
+	}
+	_, stderr := p.Output()
+	t.Fatalf("no log line for %s (%s):\n%s", what, re, stderr)
 }
 
 // systemd-analyze checks the unit's syntax, that every key is known to this systemd, and the

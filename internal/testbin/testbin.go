@@ -173,6 +173,9 @@ func (p *Proc) Stop() error {
 // Signal sends sig to the process (SIGHUP for a reload, say).
 func (p *Proc) Signal(sig os.Signal) error { return p.cmd.Process.Signal(sig) }
 
+// PID is the process's ID (for a command that signals it, as systemd's $MAINPID).
+func (p *Proc) PID() int { return p.cmd.Process.Pid }
+
 // Exited reports whether the process has ended.
 func (p *Proc) Exited() bool {
 	select {

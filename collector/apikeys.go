@@ -38,7 +38,7 @@ const (
 	keyKindACME = "acme"
 )
 
-// restrictionNames name restricted_to_role_id as a label (shared/certcentral-api.md §10.2).
+// restrictionNames name restricted_to_role_id as a label (docs/certcentral-api.md §10.2).
 var restrictionNames = map[int64]string{
 	certcentral.RestrictionNone:                       "none",
 	certcentral.RestrictionOrders:                     "orders",

@@ -14,7 +14,7 @@ import (
 	"github.com/certcentral-exporter/certcentral_exporter/internal/certcentral"
 )
 
-// Regions maps a config file's region to its base URL (shared/certcentral-api.md §1).
+// Regions maps a config file's region to its base URL (docs/certcentral-api.md §1).
 var Regions = map[string]string{"us": certcentral.USBaseURL, "eu": certcentral.EUBaseURL}
 
 // The config file's own keys; every Setting's name is a key too (except certcentral.url,

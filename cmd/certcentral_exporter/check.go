@@ -295,7 +295,7 @@ func regionHint(baseURL string) string {
 		" (US) or " + certcentral.EUBaseURL + " (Europe)"
 }
 
-// roleNeeds are the user roles that may read an endpoint (shared/certcentral-api.md §10);
+// roleNeeds are the user roles that may read an endpoint (docs/certcentral-api.md §10);
 // endpoints not listed are open to every role.
 var roleNeeds = map[string]struct {
 	ids   []int

@@ -24,7 +24,7 @@ import (
 	"github.com/certcentral-exporter/certcentral_exporter/internal/certcentral"
 )
 
-// DigiCert's rolling windows (shared/certcentral-api.md §9); the limits are settings.
+// DigiCert's rolling windows (docs/certcentral-api.md §9); the limits are settings.
 const (
 	LongWindow  = 3 * time.Minute
 	BurstWindow = 5 * time.Second

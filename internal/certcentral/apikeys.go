@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// APIKey restrictions (restricted_to_role_id; shared/certcentral-api.md §10.2).
+// APIKey restrictions (restricted_to_role_id; docs/certcentral-api.md §10.2).
 const (
 	RestrictionNone                       = 0
 	RestrictionOrders                     = 100

@@ -1,6 +1,6 @@
 // Package certcentral is a read-only client for the DigiCert CertCentral Services API v2.
 //
-// It knows the API's quirks as really observed (see shared/certcentral-api.md): absent keys,
+// It knows the API's quirks as really observed (see docs/certcentral-api.md): absent keys,
 // money and flags as strings, several date formats, Mountain Time dates, omitted empty lists,
 // 403 for a bad key. It knows nothing of Prometheus: callers observe requests through the
 // Observer interface and classify failures through Kind.

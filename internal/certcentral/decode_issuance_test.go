@@ -13,7 +13,7 @@ import (
 	"github.com/certcentral-exporter/certcentral_exporter/internal/simulator"
 )
 
-// Bodies below follow the documentation's examples (shared/monitoring-needs.md §1.1-1.3) and
+// Bodies below follow the documentation's examples (docs/monitoring-needs.md §1.1-1.3) and
 // every variant it names.
 
 func TestDecodeOrganizations(t *testing.T) {

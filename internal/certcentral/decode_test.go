@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Bodies below follow the recorded shapes in shared/certcentral-api.md.
+// Bodies below follow the recorded shapes in docs/certcentral-api.md.
 
 func fixedBody(body string) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) { jsonReply(w, 200, body) }

@@ -20,7 +20,7 @@ import (
 	"time"
 )
 
-// listSeeds are bodies in the recorded shapes (shared/certcentral-api.md) and near misses.
+// listSeeds are bodies in the recorded shapes (docs/certcentral-api.md) and near misses.
 var listSeeds = []string{
 	`{"page":{"total":0,"limit":1,"offset":0}}`,
 	`{"%s":[],"page":{"total":0,"limit":1000,"offset":0}}`,

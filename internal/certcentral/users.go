@@ -12,7 +12,7 @@ type Role struct {
 	Name string
 }
 
-// Access role IDs as documented (shared/certcentral-api.md §10.1).
+// Access role IDs as documented (docs/certcentral-api.md §10.1).
 const (
 	RoleAdministrator  = 1
 	RoleLimitedUser    = 2

@@ -1,5 +1,5 @@
 // Package simulator is a faithful fake of the read-only part of the DigiCert
-// CertCentral Services API v2 (see shared/certcentral-api.md for the ground
+// CertCentral Services API v2 (see docs/certcentral-api.md for the ground
 // truth it follows).
 //
 // It exists so that the exporter's client, collectors, end-to-end scripts and

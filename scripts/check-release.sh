@@ -324,7 +324,7 @@ install_test() {
   cp "$root$config" "$root/tmp/certcentral.yml" && chmod 0644 "$root/tmp/certcentral.yml"
   code=0
   out=$(as_user 65534:65534 /usr/bin/$BIN --config.check --config.file=/tmp/certcentral.yml 2>&1) || code=$?
-  if [ "$code" = 2 ] && grep -qF "KEY NOT USABLE: cannot read the API key file $keyfile: permission denied" <<<"$out"; then
+  if [ "$code" = 2 ] && grep -qF "NOT USABLE: cannot read the API key file $keyfile: permission denied" <<<"$out"; then
     ok "--config.check as nobody with a readable copy of the config: cannot read $keyfile (exit 2)"
   else
     fail "--config.check as nobody, config in /tmp (exit $code): $out"

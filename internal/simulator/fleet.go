@@ -158,15 +158,7 @@ type fleetFile struct {
 }
 
 // FleetNames lists the fleets built into the binary.
-func FleetNames() []string {
-	entries, _ := embeddedFleets.ReadDir("fleets")
-	var names []string
-	for _, e := range entries {
-		names = append(names, strings.TrimSuffix(e.Name(), ".yaml"))
-	}
-	slices.Sort(names)
-	return names
-}
+func FleetNames() []string { return embeddedNames(embeddedFleets, "fleets") }
 
 // IsFleet says whether nameOrPath is a built-in fleet or a file with an accounts: list.
 func IsFleet(nameOrPath string) bool {

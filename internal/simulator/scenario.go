@@ -18,8 +18,11 @@ import (
 var embedded embed.FS
 
 // ScenarioNames lists the scenarios built into the binary.
-func ScenarioNames() []string {
-	entries, _ := embedded.ReadDir("scenarios")
+func ScenarioNames() []string { return embeddedNames(embedded, "scenarios") }
+
+// embeddedNames lists the YAML files of an embedded directory by name, sorted.
+func embeddedNames(fsys embed.FS, dir string) []string {
+	entries, _ := fsys.ReadDir(dir)
 	var names []string
 	for _, e := range entries {
 		names = append(names, strings.TrimSuffix(e.Name(), ".yaml"))

@@ -178,8 +178,10 @@ func (d Dashboard) Variable(name string) (Variable, bool) {
 	return Variable{}, false
 }
 
-// varRef matches Grafana's variable syntaxes: ${name}, ${name:format}, [[name]], $name.
-var varRef = regexp.MustCompile(`\$\{(\w+)(?::[^}]*)?\}|\[\[(\w+)(?::[^\]]*)?\]\]|\$(\w+)`)
+// varRef matches Grafana's variable syntaxes: ${name}, ${name:format}, [[name]], $name. A bare
+// $ followed by a digit is not one: it is a regular expression's group ($1 in label_replace),
+// which Grafana leaves alone because no variable has that name.
+var varRef = regexp.MustCompile(`\$\{(\w+)(?::[^}]*)?\}|\[\[(\w+)(?::[^\]]*)?\]\]|\$([A-Za-z_]\w*)`)
 
 // Expand replaces the variables named in values; others are left as they are.
 func Expand(s string, values map[string]string) string {

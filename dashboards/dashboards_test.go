@@ -150,6 +150,14 @@ func TestExpand(t *testing.T) {
 	if got != want {
 		t.Errorf("Expand:\n got %s\nwant %s", got, want)
 	}
+	// label_replace's $1 is the regular expression's group, not a variable.
+	q := `label_replace(x{job=~"$job"}, "what", "$1", "reason", "(.*)")`
+	if got, want := dashboards.Expand(q, vars), `label_replace(x{job=~"certcentral"}, "what", "$1", "reason", "(.*)")`; got != want {
+		t.Errorf("Expand:\n got %s\nwant %s", got, want)
+	}
+	if refs := dashboards.References(q); len(refs) != 1 || refs[0] != "job" {
+		t.Errorf("References(%s) = %v, want [job]", q, refs)
+	}
 }
 
 func TestParseVariableQuery(t *testing.T) {

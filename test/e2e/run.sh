@@ -144,12 +144,16 @@ start sim-fleet bin/certcentral-simulator --web.listen-address=127.0.0.1:0 --sce
   --account-key-file=us="$work/fleet-us.key" --account-key-file=eu="$work/fleet-eu.key"
 SIM_FLEET=$(bound sim-fleet)
 
-exporter() { # exporter NAME SIMULATOR_ADDR KEY_FILE
-  start "exporter-$1" bin/certcentral_exporter --web.listen-address=127.0.0.1:0 \
-    --certcentral.url="http://$2/services/v2" --certcentral.api-key-file="$3"
+exporter() { # exporter NAME SIMULATOR_ADDR KEY_FILE [FLAGS...]
+  local n=$1 addr=$2 key=$3
+  shift 3
+  start "exporter-$n" bin/certcentral_exporter --web.listen-address=127.0.0.1:0 \
+    --certcentral.url="http://$addr/services/v2" --certcentral.api-key-file="$key" "$@"
 }
-exporter demo "$SIM_DEMO" "$work/api-key"
-exporter healthy "$SIM_HEALTHY" "$work/api-key"
+# The api_keys collector is off by default; demo needs it for the API key alerts, and healthy
+# has it too so that its unrestricted ACME URL of an Administrator proves those alerts silent.
+exporter demo "$SIM_DEMO" "$work/api-key" --collector.api_keys
+exporter healthy "$SIM_HEALTHY" "$work/api-key" --collector.api_keys
 exporter badkey "$SIM_HEALTHY" "$work/wrong-key"
 exporter restricted "$SIM_RESTRICTED" "$work/api-key"
 exporter ratelimited "$SIM_RATELIMITED" "$work/api-key"

@@ -9,7 +9,7 @@
 AM_EXAMPLE := examples/alertmanager/alertmanager.yml
 YAMLLINT_CONFIG := {extends: default, rules: {line-length: disable, document-start: disable}}
 
-.PHONY: alerts-check e2e
+.PHONY: alerts-check e2e mixin-check
 
 alerts-check:
 	promtool check rules alerts/certcentral.rules.yml
@@ -20,7 +20,12 @@ alerts-check:
 	amtool config routes test --config.file=$(AM_EXAMPLE) --verify.receivers=certcentral-digest severity=info 2>/dev/null
 	yamllint --strict -d '$(YAMLLINT_CONFIG)' alerts examples/alertmanager examples/grafana test/e2e
 
-TEST_TARGETS += alerts-check
+TEST_TARGETS += alerts-check mixin-check
+
+# The monitoring mixin (mixin/): with its default _config it renders exactly the shipped
+# alerts/ and dashboards/, and a changed _config reaches every rule (scripts/check-mixin.sh).
+mixin-check:
+	./scripts/check-mixin.sh
 
 e2e: build
 	./test/e2e/run.sh

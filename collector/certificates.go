@@ -76,7 +76,7 @@ var (
 		"Certificates of issued, expired and reissue_pending orders by product, expiry window (expires_in: expired within the retention, 7d, 30d, 60d, 90d, later; disjoint) and renewal (none, renewed: the order was renewed, reissue_pending: a reissue waits). Whole counts, never cut by a cap; 0 included.",
 		"product", "expires_in", "renewal")
 	calendarDesc = newDesc("certificates_expiring_by_week",
-		"Certificates (as in certcentral_certificates) that expire in week N from now (week=\"1\": within 7 days, ... \"13\": 84 to 91 days); 0 included.",
+		"Certificates (as in certcentral_certificates) that expire in week N from now (week=\"1\": within 7 days, \"2\": in more than 7 and at most 14, ... \"13\": 84 to 91 days); 0 included.",
 		"week")
 	issuedDesc = newDesc("certificates_issued",
 		"Certificates issued in the last 24h or 7d by product: orders whose certificate was issued then (certificate.date_issued where the list gives it, else the later of the order's date_created and the certificate's valid_from day, which dates a reissue); 0 included.",
@@ -164,7 +164,8 @@ func (a *orderAggregates) addCertificate(o certcentral.Order, product, renewal s
 				break
 			}
 		}
-		if week := int(left / (7 * 24 * time.Hour)); week < calendarWeeks {
+		// Week 1 is (0, 7 days], as the 7d window: a certificate 7 days from its end is in both.
+		if week := int((left - 1) / (7 * 24 * time.Hour)); week < calendarWeeks {
 			a.calendar[week]++
 		}
 	}

@@ -109,10 +109,14 @@ var (
 
 // metricNames returns the certcentral_ metric names a PromQL expression (or a Grafana variable
 // query) refers to. String literals are removed first so that label values do not count.
-func metricNames(expr string) []string {
+func metricNames(expr string) []string { return namesWithPrefix(expr, "certcentral_") }
+
+// namesWithPrefix returns the identifiers of an expression that start with prefix, outside
+// string literals.
+func namesWithPrefix(expr, prefix string) []string {
 	var out []string
 	for _, id := range ident.FindAllString(stringLit.ReplaceAllString(expr, `""`), -1) {
-		if strings.HasPrefix(id, "certcentral_") {
+		if strings.HasPrefix(id, prefix) {
 			out = append(out, id)
 		}
 	}
@@ -207,15 +211,7 @@ func TestDashboardMetricsAreExposed(t *testing.T) {
 var thresholdRule = regexp.MustCompile(`^certcentral:[a-z0-9_:]+ vector\([0-9 .*/+-]+\)$`)
 
 // recordedNames returns the certcentral: recording-rule names an expression refers to.
-func recordedNames(expr string) []string {
-	var out []string
-	for _, id := range ident.FindAllString(stringLit.ReplaceAllString(expr, `""`), -1) {
-		if strings.HasPrefix(id, "certcentral:") {
-			out = append(out, id)
-		}
-	}
-	return out
-}
+func recordedNames(expr string) []string { return namesWithPrefix(expr, "certcentral:") }
 
 // TestRecordedNamesAreDefined: a rule or annotation that uses a recording rule the file does
 // not define would get no data, and scalar() of nothing is NaN, which no comparison passes: a

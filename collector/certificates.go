@@ -82,7 +82,7 @@ var (
 		"Certificates issued in the last 24h or 7d by product: orders whose certificate was issued then (certificate.date_issued where the list gives it, else the later of the order's date_created and the certificate's valid_from day, which dates a reissue); 0 included.",
 		"product", "window")
 	planExpiryDesc = newDesc("order_plan_expiry_timestamp_seconds",
-		"When the order's plan runs out (order_valid_till, the end of that day in UTC), as a Unix timestamp: the time to buy again. Orders of a Multi-year Plan (is_multi_year_plan) or whose plan outlives their certificate, with a certificate and a plan not yet ended.",
+		"When the order's plan runs out (order_valid_till, the end of that day in UTC), as a Unix timestamp: the time to buy again. Orders of a Multi-year Plan (is_multi_year_plan) or whose plan outlives their certificate, whose plan ends within 90 days.",
 		"order_id", "common_name", "product", "renewed")
 )
 
@@ -101,7 +101,7 @@ type orderAggregates struct {
 	spend    spendFacts
 
 	certSeries *protectedRanked[certificateSeries]
-	planSeries *protectedRanked[certificateSeries]
+	plans      []certificateSeries // ending within keepWithin
 	noID       int
 }
 
@@ -119,7 +119,6 @@ func newOrderAggregates(now time.Time, retention time.Duration, limit int) *orde
 		orders: map[[2]string]int{}, certs: map[[3]string]int{}, issued: map[[2]string]int{},
 		spend:      spendFacts{sums: map[[2]string]float64{}},
 		certSeries: newProtectedRanked[certificateSeries](limit),
-		planSeries: newProtectedRanked[certificateSeries](limit),
 	}
 }
 
@@ -193,8 +192,9 @@ func keepCertificate(o certcentral.Order, now time.Time) bool {
 	return float64(left) < keepLifetimeLeft*float64(o.ValidTill.Sub(o.ValidFrom))
 }
 
-// addPlan offers the plan of an order that outlives its certificate, or a Multi-year Plan,
-// while the plan runs.
+// addPlan keeps the plan of an order that outlives its certificate, or a Multi-year Plan, when
+// it ends within keepWithin: the alert looks 60 days ahead, the dashboard's table as far as the
+// calendar. Later plan ends need no series (bounded by the list, like the certificates kept).
 func (a *orderAggregates) addPlan(o certcentral.Order, product string) {
 	if o.PlanValidTill.IsZero() || !o.PlanValidTill.After(a.now) || o.ID == 0 {
 		return
@@ -203,7 +203,9 @@ func (a *orderAggregates) addPlan(o certcentral.Order, product string) {
 		return // a plan that ends with its certificate: the certificate's series says it
 	}
 	s := certificateSeries{id: o.ID, commonName: o.CommonName, product: product, renewed: o.IsRenewed, validTill: o.PlanValidTill}
-	a.planSeries.add(s, float64(o.PlanValidTill.Unix()), o.ID, o.PlanValidTill.Sub(a.now) <= keepWithin)
+	if o.PlanValidTill.Sub(a.now) <= keepWithin {
+		a.plans = append(a.plans, s)
+	}
 }
 
 // issuedAt is when the order's current certificate was issued, zero for an order never
@@ -283,12 +285,11 @@ func (a *orderAggregates) emit(out *Output, onlyCurrent bool) {
 	for _, s := range certs {
 		emitCertificate(out, s)
 	}
-	plans, droppedPlans := a.planSeries.top()
-	for _, s := range plans {
+	for _, s := range a.plans {
 		out.gauge(planExpiryDesc, float64(s.validTill.Unix()),
 			strconv.FormatInt(s.id, 10), s.commonName, s.product, strconv.FormatBool(s.renewed))
 	}
-	out.dropped += dropped + droppedPlans + a.noID
+	out.dropped += dropped + a.noID
 }
 
 func windowLabels() []string {

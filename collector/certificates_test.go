@@ -257,21 +257,23 @@ func TestCapKeepsWhatAlertsNeed(t *testing.T) {
 	}
 }
 
-// TestPlans: a plan is shown while it runs when it outlives its certificate or is a
-// Multi-year Plan; a plan that ends with its certificate is the certificate's series.
+// TestPlans: a plan ending within 90 days is shown when it outlives its certificate or is a
+// Multi-year Plan; a plan that ends with its certificate is the certificate's series, and one
+// that ends later than 90 days needs no series yet.
 func TestPlans(t *testing.T) {
 	now := goldenNow
 	d := 24 * time.Hour
 	text, _ := aggregate(t, now, 0, false,
 		certcentral.Order{ID: 1, Status: "issued", ValidTill: now.Add(40 * d), PlanValidTill: now.Add(40 * d), MultiYearPlan: true},
-		certcentral.Order{ID: 2, Status: "issued", ValidTill: now.Add(100 * d), PlanValidTill: now.Add(300 * d)},
+		certcentral.Order{ID: 2, Status: "issued", ValidTill: now.Add(10 * d), PlanValidTill: now.Add(90 * d)},
 		certcentral.Order{ID: 3, Status: "issued", ValidTill: now.Add(100 * d), PlanValidTill: now.Add(100 * d)},
 		certcentral.Order{ID: 4, Status: "issued", ValidTill: now.Add(-40 * d), PlanValidTill: now.Add(-d), MultiYearPlan: true},
 		certcentral.Order{ID: 5, Status: "pending", PlanValidTill: now.Add(300 * d), MultiYearPlan: true},
-		certcentral.Order{ID: 6, Status: "reissue_pending", ValidTill: now.Add(5 * d), PlanValidTill: now.Add(200 * d), IsRenewed: true},
+		certcentral.Order{ID: 6, Status: "reissue_pending", ValidTill: now.Add(5 * d), PlanValidTill: now.Add(70 * d), IsRenewed: true},
+		certcentral.Order{ID: 7, Status: "issued", ValidTill: now.Add(100 * d), PlanValidTill: now.Add(90*d + time.Second)},
 	)
 	got := sampleValues(text, "certcentral_order_plan_expiry_timestamp_seconds{")
-	want := map[string]time.Time{"1": now.Add(40 * d), "2": now.Add(300 * d), "6": now.Add(200 * d)}
+	want := map[string]time.Time{"1": now.Add(40 * d), "2": now.Add(90 * d), "6": now.Add(70 * d)}
 	if len(got) != len(want) {
 		t.Errorf("plans %v, want orders 1, 2 and 6", got)
 	}

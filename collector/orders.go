@@ -19,9 +19,9 @@ type OrdersOptions struct {
 	// only (filters[valid_till]), instead of reading every order. Cheaper on large accounts, but
 	// certcentral_orders then counts only those orders.
 	OnlyCurrent bool
-	// MaxCertificates caps the per-certificate series (0 = unlimited) and, separately, the
-	// per-order plan series. The cap never cuts what an alert or a panel needs (see
-	// keepCertificate); of the rest the soonest to expire are kept.
+	// MaxCertificates caps the per-certificate series (0 = unlimited). The cap never cuts what
+	// an alert or a panel needs (see keepCertificate); of the rest the soonest to expire are
+	// kept.
 	MaxCertificates int
 	Now             func() time.Time
 }

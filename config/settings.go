@@ -165,7 +165,7 @@ func settingsTable() []Setting {
 			0, maxItemsCap, func(s *Settings) *int { return &s.Options.Domains.MaxDomains }),
 		durationSetting("collector.orders.expired-retention", "30d", "Keep certificates that expired less than this long ago in the per-certificate series.",
 			0, 3650*24*time.Hour, func(s *Settings) *time.Duration { return &s.Options.Orders.ExpiredRetention }),
-		boolSetting("collector.orders.only-current", "false", "Ask the API only for orders whose certificate is unexpired or within the retention (filters[valid_till]): fewer requests on large accounts, but certcentral_orders then counts only those.",
+		boolSetting("collector.orders.only-current", "false", "Ask the API only for orders whose certificate is unexpired or within the retention (filters[valid_till]): fewer requests on large accounts, but certcentral_orders, certcentral_certificates_issued and certcentral_orders_spend then count only those.",
 			func(s *Settings) *bool { return &s.Options.Orders.OnlyCurrent }),
 		intSetting("collector.orders.max-certificates", "10000", "Most certificates with per-certificate series (0 = all); those within 90 days of expiry, expired within the retention or past half their lifetime are kept whatever the cap, then the soonest to expire.",
 			0, maxItemsCap, func(s *Settings) *int { return &s.Options.Orders.MaxCertificates }),

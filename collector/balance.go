@@ -68,6 +68,6 @@ func (c *balanceCollector) Collect(ctx context.Context, out *Output) error {
 		}
 	}
 	out.gauge(unlimitedDesc, boolValue(b.UnlimitedNegativeBalance))
-	out.facts = balanceFacts{available: b.TotalAvailableFunds, balance: b.Balance, unlimited: b.UnlimitedNegativeBalance}
+	out.facts = balanceFacts{currency: currency, available: b.TotalAvailableFunds, balance: b.Balance, unlimited: b.UnlimitedNegativeBalance}
 	return nil
 }

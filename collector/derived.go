@@ -46,6 +46,7 @@ type orderFacts struct {
 	certsUnder map[uint64]uint32  // hash of a lower-case name -> certificates at or below it
 	leftOut    int                // certificates with names that did not fit under MaxJoinNames
 	issuance   orderIssuanceFacts // see issuance.go
+	spend      spendFacts         // see spend.go
 }
 
 func newOrderFacts() orderFacts { return orderFacts{certsUnder: map[uint64]uint32{}} }

@@ -44,9 +44,9 @@ var (
 		"What blocks issuance or renewal now, by reason: dcv_expired and dcv_pending (active domains), organization_validation_expired (lapsed validations of active organizations), no_product (products of unexpired certificates that the account can no longer order), insufficient_funds (1 when prepaid funds available are 0 or less), approval_pending (requests waiting for an approver), order_stuck (orders pending, reissue_pending or needs_approval for over a day). A reason is absent while its source collector is disabled or has no data to serve.",
 		"reason")
 	ordersStuckDesc = newDesc("orders_stuck",
-		"Orders waiting in a status (pending, reissue_pending, needs_approval) for more than a day since they were created.", "status")
+		"Orders waiting in a status (pending, reissue_pending, needs_approval) for more than a day (see certcentral_orders_stuck_oldest_timestamp_seconds for since when).", "status")
 	ordersStuckOldestDesc = newDesc("orders_stuck_oldest_timestamp_seconds",
-		"When the oldest stuck order of the status was created, as a Unix timestamp; absent when none is stuck. For reissue_pending this is the order's creation, not the reissue's: the order list carries no reissue date.",
+		"Since when the longest-waiting stuck order of the status has waited, as a Unix timestamp; absent when none is stuck. The order's creation; for reissue_pending, which the order list does not date, when the exporter first saw the order waiting (after a restart: the later of the order's creation and its current certificate's valid_from).",
 		"status")
 	organizationActiveCertsDesc = newDesc("organization_active_certificates",
 		"Unexpired issued certificates of the organization whose product needs the validation type. Exported for active organizations whose validation of that type expired, where new orders, renewals and reissues of those certificates are blocked until it is redone.",
@@ -101,8 +101,9 @@ type orderIssuanceFacts struct {
 }
 
 // note records one order: an unexpired issued certificate under its organization and
-// product, or an order stuck in a waiting status.
-func (f *orderIssuanceFacts) note(o certcentral.Order, now time.Time) {
+// product, or an order stuck in a waiting status since the time given (the order's creation;
+// for a reissue, since when it has been seen waiting).
+func (f *orderIssuanceFacts) note(o certcentral.Order, since, now time.Time) {
 	if f.stuck == nil {
 		f.certs, f.stuck = map[orgProduct]int{}, map[string]stuckOrders{}
 		for _, s := range stuckStatuses {
@@ -115,10 +116,10 @@ func (f *orderIssuanceFacts) note(o certcentral.Order, now time.Time) {
 			f.certs[k]++
 		}
 	}
-	if s, ok := f.stuck[o.Status]; ok && !o.Created.IsZero() && now.Sub(o.Created) > stuckAfter {
+	if s, ok := f.stuck[o.Status]; ok && !since.IsZero() && now.Sub(since) > stuckAfter {
 		s.count++
-		if s.oldest.IsZero() || o.Created.Before(s.oldest) {
-			s.oldest = o.Created
+		if s.oldest.IsZero() || since.Before(s.oldest) {
+			s.oldest = since
 		}
 		f.stuck[o.Status] = s
 	}
@@ -126,6 +127,7 @@ func (f *orderIssuanceFacts) note(o certcentral.Order, now time.Time) {
 
 // balanceFacts: the funds new orders can spend.
 type balanceFacts struct {
+	currency  string   // the account's currency, "unknown" when the API left it out
 	available *float64 // total_available_funds; nil when the API left it out
 	balance   *float64
 	unlimited bool
@@ -230,6 +232,9 @@ func emitIssuance(ch chan<- prometheus.Metric, facts map[string]any) {
 			}
 		}
 		gauge(issuanceBlockersDesc, float64(total), blockerStuckOrder)
+	}
+	if hasOrders {
+		emitSpend(gauge, orders.spend, facts["balance"])
 	}
 	if k, ok := facts["api_keys"].(apiKeyFacts); ok {
 		if u, ok := facts["users"].(userFacts); ok {

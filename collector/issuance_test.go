@@ -115,7 +115,7 @@ func TestIssuanceBlockers(t *testing.T) {
 	const b = "certcentral_issuance_blockers"
 	all := map[string]string{
 		"dcv_expired": "1", "dcv_pending": "1", "organization_validation_expired": "1", "no_product": "0",
-		"insufficient_funds": "1", "approval_pending": "3", "order_stuck": "2",
+		"insufficient_funds": "1", "approval_pending": "3", "order_stuck": "3", // pending, needs_approval, reissue_pending
 	}
 	for _, tt := range []struct {
 		name, scenario string
@@ -435,7 +435,7 @@ func TestNoProduct(t *testing.T) {
 		{Status: "issued", ProductNameID: "", ValidTill: goldenNow.Add(time.Hour)},              // no name
 		{Status: "pending", ProductNameID: "code_signing", Created: goldenNow.Add(-time.Hour)},  // not issued
 	} {
-		o.issuance.note(order, goldenNow)
+		o.issuance.note(order, order.Created, goldenNow)
 	}
 	ch := make(chan prometheus.Metric, 100)
 	emitIssuance(ch, map[string]any{"orders": o, "products": productFacts{orderable: map[string]bool{"ssl_plus": true}}})

@@ -74,3 +74,44 @@ func (r *ranked[T]) top() (kept []T, dropped int) {
 	}
 	return kept, r.dropped
 }
+
+// protectedRanked is ranked with items that no cap may cut: those an alert or a dashboard
+// panel needs. They are all kept however many they are (the list itself is bounded by
+// certcentral.MaxListItems); the others fill what the cap leaves, lowest keys first.
+type protectedRanked[T any] struct {
+	limit     int
+	protected []rankedItem[T]
+	rest      *ranked[T]
+}
+
+func newProtectedRanked[T any](limit int) *protectedRanked[T] {
+	return &protectedRanked[T]{limit: max(0, limit), rest: newRanked[T](limit)}
+}
+
+// add records v with its sort key; protect keeps it whatever the cap.
+func (r *protectedRanked[T]) add(v T, key float64, id int64, protect bool) {
+	if protect {
+		r.protected = append(r.protected, rankedItem[T]{value: v, keys: [3]float64{key, 0, float64(id)}})
+		return
+	}
+	r.rest.add(v, key, 0, id)
+}
+
+// top returns the protected items and as many others as the cap leaves room for, in key
+// order, and how many were left out.
+func (r *protectedRanked[T]) top() (kept []T, dropped int) {
+	rest, dropped := r.rest.top()
+	if r.limit > 0 {
+		room := max(0, r.limit-len(r.protected))
+		if len(rest) > room {
+			dropped += len(rest) - room
+			rest = rest[:room]
+		}
+	}
+	slices.SortStableFunc(r.protected, compareRanked[T])
+	kept = make([]T, 0, len(r.protected)+len(rest))
+	for _, it := range r.protected {
+		kept = append(kept, it.value)
+	}
+	return append(kept, rest...), dropped
+}

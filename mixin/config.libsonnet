@@ -31,8 +31,17 @@
     dcvPendingDays: 1,
     dcvExpiringWarningDays: 30,
     dcvExpiringCriticalDays: 7,
-    certificateExpiringWarningDays: 30,
-    certificateExpiringCriticalDays: 7,
+    // Certificates: warning below this part of the lifetime left (PromQL, as written into the
+    // recording rule), critical below that part or at most that many days left; a certificate
+    // without valid_from warns that many days ahead.
+    certificateLifetimeWarningRatio: '1/3',
+    certificateLifetimeCriticalRatio: '0.1',
+    certificateCriticalDays: 7,
+    certificateWarningFallbackDays: 30,
+    renewalStuckDays: 1,
+    orderPlanWarningDays: 60,
+    issuanceRunawayFactor: 3,
+    issuanceRunawayMinCertificates: 10,
     dataStaleHours: 1,
     organizationValidationWarningDays: 30,
     organizationValidationCriticalDays: 7,

@@ -36,33 +36,36 @@ local replaceOnce(s, from, to, what) =
   if n != 1 then error 'certcentral mixin: %s holds %d times %s, want once: update mixin/thresholds.libsonnet' % [what, n, std.toString(from)]
   else std.strReplace(s, from, to);
 
-local patchRule(rule, c) =
-  if !std.objectHas(rule, 'alert') then rule
-  else
-    local mine = [p for p in thresholds.patches(c) if p[0] == rule.alert];
-    local field(name, value) = std.foldl(
-      function(v, p) if p[1] == name then replaceOnce(v, p[2], p[3], '%s %s' % [rule.alert, name]) else v, mine, value
-    );
-    local expr = field('expr', rule.expr);
-    rule {
-      expr: addSelector(
-        std.strReplace(expr, 'up{job="certcentral"}', 'up{%s}' % c.jobSelector),
-        c.metricSelector,
-      ),
-      annotations+: {
-        summary: field('summary', rule.annotations.summary),
-        runbook_url: std.strReplace(rule.annotations.runbook_url,
-                                    'https://github.com/certcentral-exporter/certcentral_exporter/blob/main/docs/runbook.md',
-                                    c.runbookURL),
-      },
-    };
+local ruleName(rule) = if std.objectHas(rule, 'alert') then rule.alert else rule.record;
 
-// Every patch must name an alert that exists, so that a renamed alert cannot keep its old
-// threshold silently.
+local patchRule(rule, c) =
+  local name = ruleName(rule);
+  local mine = [p for p in thresholds.patches(c) if p[0] == name];
+  local field(f, value) = std.foldl(
+    function(v, p) if p[1] == f then replaceOnce(v, p[2], p[3], '%s %s' % [name, f]) else v, mine, value
+  );
+  local expr = addSelector(
+    std.strReplace(field('expr', rule.expr), 'up{job="certcentral"}', 'up{%s}' % c.jobSelector),
+    c.metricSelector,
+  );
+  if !std.objectHas(rule, 'alert') then rule { expr: expr }
+  else rule {
+    expr: expr,
+    annotations+: {
+      summary: field('summary', rule.annotations.summary),
+      description: field('description', rule.annotations.description),
+      runbook_url: std.strReplace(rule.annotations.runbook_url,
+                                  'https://github.com/certcentral-exporter/certcentral_exporter/blob/main/docs/runbook.md',
+                                  c.runbookURL),
+    },
+  };
+
+// Every patch must name a rule that exists, so that a renamed rule cannot keep its old threshold
+// silently.
 local checkPatches(groups, c) =
-  local alerts = std.set([r.alert for g in groups for r in g.rules if std.objectHas(r, 'alert')]);
+  local alerts = std.set([ruleName(r) for g in groups for r in g.rules]);
   local unknown = std.set([p[0] for p in thresholds.patches(c) if !std.setMember(p[0], alerts)]);
-  if std.length(unknown) > 0 then error 'certcentral mixin: thresholds for alerts that do not exist: %s' % std.join(', ', unknown)
+  if std.length(unknown) > 0 then error 'certcentral mixin: thresholds for rules that do not exist: %s' % std.join(', ', unknown)
   else groups;
 
 local dashboards = {

@@ -53,7 +53,9 @@ cat >"$out/custom/custom.jsonnet" <<'JSONNET'
     administratorInactiveDays: 61,
     dcvPendingDays: 3,
     dataStaleHours: 2,
-    certificateExpiringWarningDays: 43,
+    certificateLifetimeWarningRatio: '0.4',
+    certificateCriticalDays: 9,
+    orderPlanWarningDays: 45,
   },
 }
 JSONNET
@@ -61,7 +63,7 @@ $JSONNET -S -e 'std.manifestYamlDoc((import "bin/mixin/custom/custom.jsonnet").p
 if promtool check rules "$out/custom/certcentral.rules.yml" >/dev/null; then ok "changed _config: promtool check rules"; else fail "changed _config: invalid rules"; fi
 rules=$out/custom/certcentral.rules.yml
 for want in '} > 61' 'more than 61 days' '> 3 * 86400' 'more than 3 days' '> 7200' \
-  'more than 2 hours old' '< 43 * 86400' 'within 43 days' 'https://wiki.example.internal/certcentral#certcentraladministratorinactive'; do
+  'more than 2 hours old' 'vector(0.4)' 'vector(9 * 86400)' 'at most 9 days' 'vector(45 * 86400)' 'within 45 days' 'https://wiki.example.internal/certcentral#certcentraladministratorinactive'; do
   if grep -qF -- "$want" "$rules"; then ok "changed _config: the rules hold $want"; else fail "changed _config: the rules lack $want"; fi
 done
 # Every certcentral_* selector of every expression carries the metric selector, and the `up`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -178,8 +179,12 @@ func TestDecodeOrdersAndFilter(t *testing.T) {
 	if query != ">2024-06-01" {
 		t.Errorf("filters[valid_till] = %q, want >2024-06-01", query)
 	}
-	if len(os) != 2 || os[0].CommonName != "www.example.com" || os[0].ProductNameID != "ssl_plus" || !os[0].ValidTill.Equal(time.Date(2025, 1, 31, 0, 0, 0, 0, time.UTC)) {
+	// valid_till is a date, and the certificate expires at the end of that day.
+	if len(os) != 2 || os[0].CommonName != "www.example.com" || os[0].ProductNameID != "ssl_plus" || !os[0].ValidTill.Equal(time.Date(2025, 1, 31, 23, 59, 59, 0, time.UTC)) {
 		t.Errorf("orders %+v", os)
+	}
+	if !os[0].ValidFrom.Equal(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)) || !os[0].MultiYearPlan || os[0].Price == nil || *os[0].Price != 293 {
+		t.Errorf("valid_from, is_multi_year_plan, price: %+v", os[0])
 	}
 	if !os[1].ValidTill.IsZero() || os[1].Status != "pending" || len(os[1].Problems) != 0 {
 		t.Errorf("an unissued order has no valid_till and that is not a problem: %+v", os[1])
@@ -204,5 +209,51 @@ func TestMeAndAccount(t *testing.T) {
 	acct, err := c.Account(context.Background())
 	if err != nil || acct.ID != 1696530 || acct.PrimaryOrganizationName != "Example Inc" {
 		t.Errorf("Account = %+v, %v", acct, err)
+	}
+}
+
+// TestDecodeOrderPlanAndPrice: the fields of the 200-day world in every spelling the sources
+// show or a changed API might send (certcentral-api.md §8.1, §11, §12): is_multi_year_plan
+// is a string "1"/"0" (LOW) and price a JSON number that may be missing; an unreadable value
+// is named in Problems and its order kept.
+func TestDecodeOrderPlanAndPrice(t *testing.T) {
+	body := `{"orders":[
+	 {"id":1,"status":"issued","certificate":{"valid_from":"2026-03-01","valid_till":"2026-09-16"},"order_valid_till":"2027-02-28","is_multi_year_plan":"0","price":218.5},
+	 {"id":2,"status":"issued","certificate":{"valid_from":"2026-03-01","valid_till":"2026-09-16T12:00:00+00:00","date_issued":"2026-03-01T09:30:00+00:00"},"is_multi_year_plan":true,"price":"1,293.00"},
+	 {"id":3,"status":"reissue_pending","certificate":{"valid_from":"March 1st","valid_till":"2026-09-16"},"order_valid_till":"later","is_multi_year_plan":"yes","price":{"amount":1}},
+	 {"id":4,"status":"pending","is_multi_year_plan":"1","price":null},
+	 {"id":5,"status":"issued","certificate":{"valid_till":"2026-09-16"},"price":"NaN"}
+	],"page":{"total":5,"limit":1000,"offset":0}}`
+	c := newTestClient(t, fixedBody(body))
+	var got []Order
+	if _, err := c.ListOrders(context.Background(), OrderFilter{}, func(o Order) { got = append(got, o) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 5 {
+		t.Fatalf("%d orders, want all 5 kept", len(got))
+	}
+	day := func(y int, m time.Month, d, h, min, s int) time.Time {
+		return time.Date(y, m, d, h, min, s, 0, time.UTC)
+	}
+	o := got[0]
+	if !o.ValidTill.Equal(day(2026, 9, 16, 23, 59, 59)) || !o.PlanValidTill.Equal(day(2027, 2, 28, 23, 59, 59)) || o.MultiYearPlan ||
+		o.Price == nil || *o.Price != 218.5 || !o.Issued.IsZero() || len(o.Problems) != 0 {
+		t.Errorf("annual plan: %+v", o)
+	}
+	o = got[1]
+	if !o.ValidTill.Equal(day(2026, 9, 16, 12, 0, 0)) || !o.Issued.Equal(day(2026, 3, 1, 9, 30, 0)) || !o.MultiYearPlan ||
+		o.Price == nil || *o.Price != 1293 || !o.PlanValidTill.IsZero() || len(o.Problems) != 0 {
+		t.Errorf("a valid_till with a time is that moment; date_issued read: %+v", o)
+	}
+	o = got[2]
+	if !o.ValidFrom.IsZero() || !o.PlanValidTill.IsZero() || o.Price != nil || o.MultiYearPlan ||
+		strings.Join(o.Problems, ",") != "is_multi_year_plan,certificate.valid_from,order_valid_till,price" {
+		t.Errorf("unreadable values: %+v (problems %v)", o, o.Problems)
+	}
+	if o := got[3]; !o.MultiYearPlan || o.Price != nil || len(o.Problems) != 0 {
+		t.Errorf("a null price is no price and no problem: %+v", o)
+	}
+	if o := got[4]; o.Price != nil || strings.Join(o.Problems, ",") != "price" {
+		t.Errorf("NaN is no price: %+v", o)
 	}
 }

@@ -129,12 +129,19 @@ func FuzzDecodeDomains(f *testing.F) {
 
 func FuzzDecodeOrders(f *testing.F) {
 	seedList(f, "orders",
-		`{"orders":[{"id":101,"certificate":{"common_name":"www.example.com","dns_names":["www.example.com"],"valid_till":"2025-01-31"},"status":"issued","is_renewed":false,"date_created":"2023-12-31T10:00:00+00:00","product":{"name_id":"ssl_plus"}},{"id":102,"certificate":{"valid_till":"never"},"is_renewed":"1"}]}`)
+		`{"orders":[{"id":101,"certificate":{"common_name":"www.example.com","dns_names":["www.example.com"],"valid_till":"2025-01-31"},"status":"issued","is_renewed":false,"date_created":"2023-12-31T10:00:00+00:00","product":{"name_id":"ssl_plus"}},{"id":102,"certificate":{"valid_till":"never"},"is_renewed":"1"}]}`,
+		`{"orders":[{"id":103,"certificate":{"valid_from":"2026-03-01","valid_till":"2026-09-16"},"order_valid_till":"2027-02-28","is_multi_year_plan":"1","price":218.5},{"id":104,"price":"1e999","is_multi_year_plan":"yes","order_valid_till":"x"}]}`)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzList(t, data, "orders", func(t *testing.T, r *rawOrder) {
 			o := r.order()
 			if r.Certificate.ValidTill == "" && !o.ValidTill.IsZero() {
 				t.Fatalf("an expiry without valid_till: %+v", o)
+			}
+			if r.OrderValidTill == "" && !o.PlanValidTill.IsZero() || r.Certificate.ValidFrom == "" && !o.ValidFrom.IsZero() {
+				t.Fatalf("a date without its field: %+v", o)
+			}
+			if o.Price != nil && (math.IsNaN(*o.Price) || math.IsInf(*o.Price, 0)) {
+				t.Fatalf("a price that is no amount: %v", *o.Price)
 			}
 		})
 	})

@@ -1,8 +1,13 @@
 package certcentral
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"math"
 	"net/url"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -22,10 +27,26 @@ type Order struct {
 	// OrganizationID is organization.id; 0 when absent or unreadable (named in Problems).
 	OrganizationID int64
 
-	// ValidTill is when the certificate expires; zero for orders not (yet) issued or when the
-	// date did not parse.
+	// ValidFrom is when the certificate became valid (certificate.valid_from, a date: the start
+	// of that day in UTC); zero for orders not (yet) issued or when the date did not parse.
+	ValidFrom time.Time
+	// ValidTill is when the certificate expires: certificate.valid_till is a date, and DigiCert
+	// certificates run to the end of that day, so a bare date reads as 23:59:59 UTC of it. Zero
+	// for orders not (yet) issued or when the date did not parse.
 	ValidTill time.Time
-	Problems  []string
+	// Issued is certificate.date_issued where the list gives it (the order info does; the list
+	// is not documented to), else zero.
+	Issued time.Time
+	// PlanValidTill is when the order's plan runs out (order_valid_till, read like valid_till):
+	// a Multi-year Plan or an annual plan outlives the certificates it holds. Zero when absent.
+	PlanValidTill time.Time
+	// MultiYearPlan is is_multi_year_plan ("1"/"0" on the wire).
+	MultiYearPlan bool
+	// Price is the order's price in the account's currency (a JSON number); nil when absent or
+	// unreadable (named in Problems).
+	Price *float64
+
+	Problems []string
 }
 
 type rawOrder struct {
@@ -36,7 +57,9 @@ type rawOrder struct {
 	Certificate struct {
 		CommonName string   `json:"common_name"`
 		DNSNames   []string `json:"dns_names"`
+		ValidFrom  string   `json:"valid_from"`
 		ValidTill  string   `json:"valid_till"`
+		DateIssued string   `json:"date_issued"`
 	} `json:"certificate"`
 	Product struct {
 		NameID string `json:"name_id"`
@@ -50,7 +73,10 @@ type rawOrder struct {
 	Container struct {
 		Name string `json:"name"`
 	} `json:"container"`
-	problems []string
+	OrderValidTill  string     `json:"order_valid_till"`
+	IsMultiYearPlan flexBool   `json:"is_multi_year_plan"`
+	Price           flexAmount `json:"price"`
+	problems        []string
 }
 
 func (r *rawOrder) noteProblem(field string) { r.problems = append(r.problems, field) }
@@ -63,27 +89,100 @@ func (r *rawOrder) order() Order {
 		ProductNameID: r.Product.NameID, ProductName: r.Product.Name,
 		Organization: r.Organization.Name, Division: r.Container.Name,
 		IsRenewed: r.IsRenewed.Value, Problems: noteIfBad(noteIfBad(r.problems, "id", !ok), "is_renewed", r.IsRenewed.Bad),
-		OrganizationID: int64(r.Organization.ID.Value),
+		OrganizationID: int64(r.Organization.ID.Value), MultiYearPlan: r.IsMultiYearPlan.Value,
 	}
+	o.Problems = noteIfBad(o.Problems, "is_multi_year_plan", r.IsMultiYearPlan.Bad)
 	r.Organization.ID.note(&o.Problems, "organization.id")
 	if o.ProductNameID == "" {
 		o.ProductNameID = r.ProductNameID
 	}
-	if r.Certificate.ValidTill != "" {
-		if t, err := ParseCertificateDate(r.Certificate.ValidTill); err == nil {
-			o.ValidTill = t
+	parse := func(s, field string, parse func(string) (time.Time, error), into *time.Time) {
+		if s == "" {
+			return
+		}
+		if t, err := parse(s); err == nil {
+			*into = t
 		} else {
-			o.Problems = append(o.Problems, "certificate.valid_till")
+			o.Problems = append(o.Problems, field)
 		}
 	}
-	if r.DateCreated != "" {
-		if t, err := ParseTimestamp(r.DateCreated); err == nil {
-			o.Created = t
-		} else {
-			o.Problems = append(o.Problems, "date_created")
-		}
+	parse(r.Certificate.ValidTill, "certificate.valid_till", ParseCertificateEnd, &o.ValidTill)
+	parse(r.Certificate.ValidFrom, "certificate.valid_from", parseCertificateStart, &o.ValidFrom)
+	parse(r.Certificate.DateIssued, "certificate.date_issued", ParseTimestamp, &o.Issued)
+	parse(r.OrderValidTill, "order_valid_till", ParseCertificateEnd, &o.PlanValidTill)
+	parse(r.DateCreated, "date_created", ParseTimestamp, &o.Created)
+	switch {
+	case r.Price.Bad:
+		o.Problems = append(o.Problems, "price")
+	case r.Price.Set:
+		v := r.Price.Value
+		o.Price = &v
 	}
 	return o
+}
+
+// certificateDay reads a certificate date. The list sends bare dates ("2024-06-15"), read with
+// one parse; anything else goes through ParseCertificateDate's layouts (each layout that fails
+// costs allocations, three dates an order, a hundred thousand orders a collection).
+func certificateDay(s string) (t time.Time, bare bool, err error) {
+	s = strings.TrimSpace(s)
+	if len(s) == len(layoutDate) {
+		if t, err := time.Parse(layoutDate, s); err == nil {
+			return t, true, nil
+		}
+	}
+	t, err = ParseCertificateDate(s)
+	return t, false, err
+}
+
+// parseCertificateStart parses certificate.valid_from: a bare date is the start of that day in
+// UTC.
+func parseCertificateStart(s string) (time.Time, error) {
+	t, _, err := certificateDay(s)
+	return t, err
+}
+
+// ParseCertificateEnd parses an expiry date (certificate.valid_till, order_valid_till): a bare
+// "2024-06-15" is the last second of that day in UTC, when a DigiCert certificate stops being
+// valid; a value with a time of day is that moment.
+func ParseCertificateEnd(s string) (time.Time, error) {
+	t, bare, err := certificateDay(s)
+	if err == nil && bare {
+		t = t.Add(24*time.Hour - time.Second)
+	}
+	return t, err
+}
+
+// flexAmount reads a price: a JSON number (certcentral-api.md §8.1, §12), or a string such as
+// "293.00" or "1,293.00" as the balance sends money. Bad for anything else, NaN or infinite.
+type flexAmount struct {
+	Value float64
+	Set   bool
+	Bad   bool
+}
+
+func (f *flexAmount) UnmarshalJSON(b []byte) error {
+	*f = flexAmount{}
+	b = bytes.TrimSpace(b)
+	var v float64
+	var err error
+	switch {
+	case len(b) == 0 || bytes.Equal(b, []byte("null")):
+		return nil
+	case b[0] == '"':
+		var s string
+		if err = json.Unmarshal(b, &s); err == nil {
+			v, err = parseMoney(s)
+		}
+	default: // a number; objects, arrays and booleans fail to parse as one
+		v, err = strconv.ParseFloat(string(b), 64)
+	}
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		f.Bad = true
+		return nil
+	}
+	*f = flexAmount{Value: v, Set: true}
+	return nil
 }
 
 // OrderFilter narrows the order list on the server side. Zero values do not filter.

@@ -173,10 +173,16 @@ type Order struct {
 	ContainerID   int
 	ContainerName string
 	Price         float64
+	// NoPrice leaves the price key out, as for accounts whose orders carry none.
+	NoPrice       bool
 	CertificateID int
 	SerialNumber  string
 	ValidityYears int
 	MultiYearPlan bool
+	// PlanValidTill is when the order's plan ends (order_valid_till): an annual or Multi-year
+	// Plan holds several certificates of 199 days or less. nil: the certificate's valid_till,
+	// or for a Multi-year Plan three years after its valid_from.
+	PlanValidTill *time.Time
 }
 
 // Issued reports whether the order carries certificate dates.

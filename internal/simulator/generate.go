@@ -185,6 +185,13 @@ func weightedOrg(rng *rand.Rand) int {
 	}
 }
 
+// genOrders makes orders as accounts hold them in the 200-day world: an order is a plan of
+// one year (three in a quarter of them, Multi-year Plans) created some time in the last three
+// years, holding a chain of certificates, each as long as its product allowed when it was
+// issued (lifetime.go) and reissued 30 days before it expires (auto-renew's lead), the last
+// one cut at the plan's end. The current certificate is the one covering now, or the plan's
+// last. So valid_till spreads over the next 199 days for recent plans (397 for certificates
+// issued before 2026-02-24), and years into the past for plans that ended.
 func genOrders(rng *rand.Rand, n int, now time.Time, acct Account, orgs []org, domains []Domain) []Order {
 	orders := make([]Order, n)
 	for i := range orders {
@@ -207,35 +214,98 @@ func genOrders(rng *rand.Rand, n int, now time.Time, acct Account, orgs []org, d
 		}
 		issued := true
 		switch r := rng.IntN(100); {
-		case r < 78:
+		case r < 75:
 			ord.Status = "issued"
-		case r < 82:
+		case r < 78:
 			ord.Status, issued = "pending", false
-		case r < 85:
+		case r < 79:
+			ord.Status, issued = "needs_approval", false
+		case r < 81:
+			ord.Status = "reissue_pending"
+		case r < 84:
 			ord.Status, issued = "rejected", false
-		case r < 90:
+		case r < 89:
 			ord.Status = "revoked"
-		case r < 95:
+		case r < 94:
 			ord.Status, issued = "canceled", false
 		default:
 			ord.Status = "expired"
 		}
+		years := 1
+		if ord.MultiYearPlan {
+			years = 3
+		}
+		ord.Price *= float64(years)
+		switch r := rng.IntN(100); {
+		case r < 5: // accounts on contract pricing send none
+			ord.NoPrice = true
+		case r < 20: // discounts make cents
+			ord.Price = float64(int(ord.Price*85)) / 100
+		}
 		if issued {
-			// Spread from two years ago to two years ahead: many are long expired.
-			till := now.Add(time.Duration(rng.IntN(4*365*86400)-2*365*86400) * time.Second)
-			if ord.Status == "expired" && till.After(now) {
-				till = now.Add(-time.Duration(1+rng.IntN(700)) * day)
-			}
-			till = time.Date(till.Year(), till.Month(), till.Day(), 23, 59, 59, 0, time.UTC)
-			from := till.Add(-396 * day).Truncate(day)
-			ord.ValidFrom, ord.ValidTill = &from, &till
-			ord.Created = from.Add(-time.Duration(1+rng.IntN(5*86400)) * time.Second)
-			ord.SerialNumber = fmt.Sprintf("%016X%016X", rng.Uint64(), rng.Uint64())
-			ord.IsRenewed = ord.Status == "issued" && rng.IntN(5) == 0
+			genCertificate(rng, &ord, now, years)
 		} else {
-			ord.Created = now.Add(-time.Duration(rng.IntN(60*86400)) * time.Second)
+			ord.Created = now.Add(-waitingFor(rng))
 		}
 		orders[i] = ord
 	}
 	return orders
+}
+
+// waitingFor is how long a waiting order or reissue has waited: most a few hours, a quarter
+// of them days (stuck on DCV, an approver, a CAA record).
+func waitingFor(rng *rand.Rand) time.Duration {
+	if rng.IntN(4) == 0 {
+		return time.Duration(rng.IntN(60*86400)) * time.Second
+	}
+	return time.Duration(rng.IntN(20*3600)) * time.Second
+}
+
+// genCertificate gives an issued order its plan and current certificate.
+func genCertificate(rng *rand.Rand, ord *Order, now time.Time, years int) {
+	var created, from, till, planEnd time.Time
+	switch ord.Status {
+	case "reissue_pending":
+		// Requested 30 days before the current certificate expires, and waiting since.
+		till = endOfDay(now.Add(-waitingFor(rng)).Add(30 * day))
+		from = till.Add(-lifetimeEnding(ord.ProductNameID, till, now)).Truncate(day)
+		created = from.Add(-time.Duration(rng.IntN(120)) * day)
+		planEnd = endOfDay(created.AddDate(years, 0, 0))
+		if planEnd.Before(till.Add(30 * day)) {
+			planEnd = endOfDay(created.AddDate(years+1, 0, 0))
+		}
+	default:
+		created = now.Add(-time.Duration(rng.Int64N(int64(3 * 365 * day))))
+		planEnd = endOfDay(created.AddDate(years, 0, 0))
+		from = created.Truncate(day)
+		for {
+			till = endOfDay(from.Add(lifetimeFrom(ord.ProductNameID, from)))
+			if !till.Before(planEnd) {
+				till = planEnd
+				break
+			}
+			reissue := till.Add(-30 * day).Truncate(day)
+			if reissue.After(now) {
+				break
+			}
+			from = reissue
+		}
+		if ord.Status == "expired" && till.After(now) {
+			till = endOfDay(now.Add(-time.Duration(1+rng.IntN(700)) * day))
+			from = till.Add(-lifetimeFrom(ord.ProductNameID, till)).Truncate(day)
+			created, planEnd = from.Add(-day), till
+		}
+	}
+	ord.Created, ord.ValidFrom, ord.ValidTill = created, &from, &till
+	if planEnd.After(till) || ord.MultiYearPlan {
+		ord.PlanValidTill = &planEnd
+	}
+	ord.SerialNumber = fmt.Sprintf("%016X%016X", rng.Uint64(), rng.Uint64())
+	// A plan that ended or ends within 30 days was renewed by a new order about half the time.
+	ord.IsRenewed = ord.Status == "issued" && planEnd.Before(now.Add(30*day)) && rng.IntN(2) == 0
+}
+
+func endOfDay(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), 23, 59, 59, 0, time.UTC)
 }

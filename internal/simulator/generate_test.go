@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+	"time"
 )
 
 func TestGenerateDeterministic(t *testing.T) {
@@ -136,5 +137,80 @@ func BenchmarkOrdersPage(b *testing.B) {
 	ds := s.Dataset()
 	for b.Loop() {
 		renderOrders(ds, q, testNow)
+	}
+}
+
+// TestGenerateShortLifetimes: generated certificates follow the validity limits of the date
+// they were issued on (199 days for public TLS from 2026-02-24, 100 from 2027-03-15, 47 from
+// 2029-03-15), plans hold them, and the waiting statuses, missing and odd prices are there.
+func TestGenerateShortLifetimes(t *testing.T) {
+	for _, now := range []time.Time{time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC), time.Date(2029, 6, 1, 0, 0, 0, 0, time.UTC)} {
+		d := Generate(3, Sizes{Users: 1, Orders: 20_000}, now)
+		status := map[string]int{}
+		var noPrice, cents, plans, waitingDays, current int
+		for _, o := range d.Orders {
+			status[o.Status]++
+			if o.NoPrice {
+				noPrice++
+			} else if o.Price != float64(int(o.Price)) {
+				cents++
+			}
+			if !o.Issued() {
+				if now.Sub(o.Created) > 24*time.Hour {
+					waitingDays++
+				}
+				continue
+			}
+			life := o.ValidTill.Sub(*o.ValidFrom)
+			if o.ValidFrom.After(now) || life <= 0 {
+				t.Fatalf("order %d: valid %v to %v at %v", o.ID, o.ValidFrom, o.ValidTill, now)
+			}
+			if isPublicTLS(o.ProductNameID) && life > lifetimeFrom(o.ProductNameID, *o.ValidFrom)+day {
+				t.Fatalf("order %d (%s): a %v certificate issued %v", o.ID, o.ProductNameID, life, o.ValidFrom)
+			}
+			if o.PlanValidTill != nil {
+				plans++
+				if o.PlanValidTill.Before(*o.ValidTill) {
+					t.Fatalf("order %d: plan ends %v before its certificate %v", o.ID, o.PlanValidTill, o.ValidTill)
+				}
+			}
+			if o.ValidTill.After(now) && isPublicTLS(o.ProductNameID) {
+				current++
+			}
+		}
+		for _, s := range []string{"issued", "pending", "needs_approval", "reissue_pending", "rejected", "revoked", "canceled", "expired"} {
+			if status[s] == 0 {
+				t.Errorf("%v: no %s orders: %v", now, s, status)
+			}
+		}
+		if noPrice < 500 || cents < 1000 || plans < 5000 || waitingDays < 100 || current < 4000 {
+			t.Errorf("%v: no price %d, prices with cents %d, plans %d, waiting over a day %d, current TLS certificates %d",
+				now, noPrice, cents, plans, waitingDays, current)
+		}
+	}
+}
+
+func TestLifetimePolicy(t *testing.T) {
+	at := func(s string) time.Time { tm, _ := time.Parse("2006-01-02", s); return tm }
+	for _, tc := range []struct {
+		product, issued string
+		days            int
+	}{
+		{"ssl_plus", "2026-02-23", 397}, {"ssl_plus", "2026-02-24", 199}, {"ssl_ev_basic", "2027-03-15", 100},
+		{"ssl_plus", "2029-03-14", 100}, {"ssl_plus", "2029-03-15", 47}, {"code_signing", "2029-03-15", 396},
+		{"private_ssl_plus", "2027-06-01", 396},
+	} {
+		if got := lifetimeFrom(tc.product, at(tc.issued)); got != time.Duration(tc.days)*day {
+			t.Errorf("lifetimeFrom(%s, %s) = %v days, want %d", tc.product, tc.issued, got/day, tc.days)
+		}
+	}
+	now := at("2026-11-24")
+	// A certificate ending in 100 days was issued 199 days before; one asking for more than
+	// the limit allows from now on starts now.
+	if got := lifetimeEnding("ssl_plus", now.Add(100*day), now); got != 199*day {
+		t.Errorf("lifetimeEnding(in 100d) = %v days", got/day)
+	}
+	if got := lifetimeEnding("ssl_plus", now.Add(250*day), now); got != 250*day {
+		t.Errorf("lifetimeEnding(in 250d) = %v days, want 250 (issued now)", got/day)
 	}
 }

@@ -38,7 +38,7 @@ type orderJSON struct {
 	Container                   idNameJSON     `json:"container"`
 	Product                     productRefJSON `json:"product"`
 	HasDuplicates               bool           `json:"has_duplicates"`
-	Price                       float64        `json:"price"`
+	Price                       *float64       `json:"price,omitempty"`
 	ProductNameID               string         `json:"product_name_id"`
 	// IsMultiYearPlan is the string "1"/"0" on the wire.
 	IsMultiYearPlan string `json:"is_multi_year_plan"`
@@ -133,9 +133,12 @@ func renderOrder(o *Order, now time.Time) orderJSON {
 		ValidityYears:   o.ValidityYears,
 		Container:       idNameJSON{o.ContainerID, o.ContainerName},
 		Product:         productRefJSON{o.ProductNameID, o.ProductName, o.ProductType},
-		Price:           o.Price,
 		ProductNameID:   o.ProductNameID,
 		IsMultiYearPlan: boolString(o.MultiYearPlan),
+	}
+	if !o.NoPrice {
+		price := o.Price
+		j.Price = &price
 	}
 	if j.Certificate.DNSNames == nil {
 		j.Certificate.DNSNames = []string{}
@@ -155,6 +158,9 @@ func renderOrder(o *Order, now time.Time) orderJSON {
 				// A Multi-year Plan's order outlives its certificate.
 				j.OrderValidTill = fmtUTCDate(o.ValidFrom.AddDate(3, 0, 0))
 			}
+		}
+		if o.PlanValidTill != nil {
+			j.OrderValidTill = fmtUTCDate(*o.PlanValidTill)
 		}
 	}
 	return j

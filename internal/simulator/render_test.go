@@ -56,7 +56,7 @@ func fixture() *Dataset {
 				Created: *at("2024-03-08T00:00:00Z"), CertificateID: 201, ValidityYears: 1},
 			{ID: 102, Status: "issued", CommonName: "old.example.com", DNSNames: []string{"old.example.com"},
 				ValidFrom: at("2022-01-01T00:00:00Z"), ValidTill: at("2023-02-01T23:59:59Z"), Created: *at("2021-12-31T00:00:00Z"),
-				CertificateID: 202, SerialNumber: "0DEF", ValidityYears: 1},
+				CertificateID: 202, SerialNumber: "0DEF", ValidityYears: 1, NoPrice: true, PlanValidTill: at("2023-12-31T23:59:59Z")},
 		},
 	}
 }
@@ -330,6 +330,17 @@ func TestOrderQuirks(t *testing.T) {
 	}
 	if pending["is_multi_year_plan"] != "0" || !reflect.DeepEqual(pc["dns_names"], []any{}) {
 		t.Errorf("pending order = %v", pending)
+	}
+	// A Multi-year Plan runs three years from its certificate's start unless told; an annual
+	// plan's end is its own; an order without a price has no price key.
+	if issued["order_valid_till"] != "2026-06-15" {
+		t.Errorf("multi-year order_valid_till = %v", issued["order_valid_till"])
+	}
+	if plan := orders[2]; plan["order_valid_till"] != "2023-12-31" || plan["price"] != nil {
+		t.Errorf("annual plan without a price = %v", plan)
+	}
+	if _, ok := orders[2]["price"]; ok {
+		t.Error("an order without a price still sends the key")
 	}
 
 	cases := []struct {

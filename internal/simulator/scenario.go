@@ -164,8 +164,13 @@ type orderSpec struct {
 	Renewed      bool     `yaml:"renewed"`
 	Organization string   `yaml:"organization"`
 	Price        *float64 `yaml:"price"`
+	NoPrice      bool     `yaml:"no_price"`
 	SerialNumber string   `yaml:"serial_number"`
 	MultiYear    bool     `yaml:"multi_year_plan"`
+	// PlanExpires is when the order's plan ends (order_valid_till).
+	PlanExpires string `yaml:"plan_expires"`
+	// Repeat makes this many orders alike (ids assigned), as an automation ordering in a loop.
+	Repeat int `yaml:"repeat"`
 }
 
 // UnmarshalYAML decodes a scenario's balance section (amounts as "120.00").

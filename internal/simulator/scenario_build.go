@@ -299,67 +299,87 @@ func (s *scenarioSpec) buildOrders(now time.Time, a Account, orgs map[string]org
 		if sp.CommonName == "" {
 			return nil, fmt.Errorf("orders[%d]: common_name is required", i)
 		}
-		o, err := lookupOrg(orgs, sp.Organization, a)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", where, err)
+		if sp.Repeat < 0 || sp.Repeat > 10_000 || (sp.Repeat > 1 && sp.ID != 0) {
+			return nil, fmt.Errorf("%s: repeat must be 0 to 10000, and without an id", where)
 		}
-		p, err := orderProduct(sp.Product, products)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", where, err)
-		}
-		id := alloc.id(sp.ID)
-		ord := Order{
-			ID: id, Status: sp.Status, CommonName: sp.CommonName, DNSNames: sp.DNSNames,
-			ProductNameID: p.NameID, ProductName: p.Name, ProductType: p.Type,
-			IsRenewed: sp.Renewed, OrgID: o.id, OrgName: o.name,
-			ContainerID: a.RootContainerID, ContainerName: a.RootContainerName,
-			Price: prices[p.NameID], CertificateID: id - orderIDBase + certIDBase,
-			SerialNumber: sp.SerialNumber, ValidityYears: 1, MultiYearPlan: sp.MultiYear,
-		}
-		if ord.Status == "" {
-			ord.Status = "issued"
-		}
-		if ord.DNSNames == nil {
-			ord.DNSNames = []string{sp.CommonName}
-		}
-		if sp.Price != nil {
-			ord.Price = *sp.Price
-		}
-		if sp.Expires != "" {
-			if ord.ValidTill, err = ParseRelTime(sp.Expires, now); err != nil {
-				return nil, fmt.Errorf("%s: expires: %w", where, err)
+		for range max(1, sp.Repeat) {
+			ord, err := sp.build(now, a, orgs, products, alloc)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", where, err)
 			}
+			orders = append(orders, ord)
 		}
-		if sp.Issued != "" {
-			if ord.ValidFrom, err = ParseRelTime(sp.Issued, now); err != nil {
-				return nil, fmt.Errorf("%s: issued: %w", where, err)
-			}
-		}
-		if ord.ValidTill != nil && ord.ValidFrom == nil {
-			from := ord.ValidTill.Add(-396 * day)
-			ord.ValidFrom = &from
-		}
-		if ord.ValidFrom != nil && ord.ValidTill == nil {
-			return nil, fmt.Errorf("%s: issued is set but expires is not", where)
-		}
-		if ord.ValidTill != nil && ord.SerialNumber == "" {
-			ord.SerialNumber = serialFor(id)
-		}
-		created := "1d ago"
-		if ord.ValidFrom != nil {
-			created = ord.ValidFrom.Add(-day).Format(time.RFC3339)
-		}
-		if sp.Created != "" {
-			created = sp.Created
-		}
-		c, err := ParseRelTime(created, now)
-		if err != nil || c == nil {
-			return nil, fmt.Errorf("%s: created: %v", where, errOrNever(err))
-		}
-		ord.Created = *c
-		orders = append(orders, ord)
 	}
 	return orders, nil
+}
+
+// build makes one order of the spec.
+func (sp orderSpec) build(now time.Time, a Account, orgs map[string]org, products []Product, alloc *idAllocator) (Order, error) {
+	o, err := lookupOrg(orgs, sp.Organization, a)
+	if err != nil {
+		return Order{}, err
+	}
+	p, err := orderProduct(sp.Product, products)
+	if err != nil {
+		return Order{}, err
+	}
+	id := alloc.id(sp.ID)
+	ord := Order{
+		ID: id, Status: sp.Status, CommonName: sp.CommonName, DNSNames: sp.DNSNames,
+		ProductNameID: p.NameID, ProductName: p.Name, ProductType: p.Type,
+		IsRenewed: sp.Renewed, OrgID: o.id, OrgName: o.name,
+		ContainerID: a.RootContainerID, ContainerName: a.RootContainerName,
+		Price: prices[p.NameID], NoPrice: sp.NoPrice, CertificateID: id - orderIDBase + certIDBase,
+		SerialNumber: sp.SerialNumber, ValidityYears: 1, MultiYearPlan: sp.MultiYear,
+	}
+	if ord.Status == "" {
+		ord.Status = "issued"
+	}
+	if ord.DNSNames == nil {
+		ord.DNSNames = []string{sp.CommonName}
+	}
+	if sp.Price != nil {
+		ord.Price = *sp.Price
+	}
+	if sp.Expires != "" {
+		if ord.ValidTill, err = ParseRelTime(sp.Expires, now); err != nil {
+			return Order{}, fmt.Errorf("expires: %w", err)
+		}
+	}
+	if sp.Issued != "" {
+		if ord.ValidFrom, err = ParseRelTime(sp.Issued, now); err != nil {
+			return Order{}, fmt.Errorf("issued: %w", err)
+		}
+	}
+	if sp.PlanExpires != "" {
+		if ord.PlanValidTill, err = ParseRelTime(sp.PlanExpires, now); err != nil {
+			return Order{}, fmt.Errorf("plan_expires: %w", err)
+		}
+	}
+	if ord.ValidTill != nil && ord.ValidFrom == nil {
+		// The longest certificate its product allowed when it was issued (lifetime.go).
+		from := ord.ValidTill.Add(-lifetimeEnding(p.NameID, *ord.ValidTill, now))
+		ord.ValidFrom = &from
+	}
+	if ord.ValidFrom != nil && ord.ValidTill == nil {
+		return Order{}, fmt.Errorf("issued is set but expires is not")
+	}
+	if ord.ValidTill != nil && ord.SerialNumber == "" {
+		ord.SerialNumber = serialFor(id)
+	}
+	created := "1d ago"
+	if ord.ValidFrom != nil {
+		created = ord.ValidFrom.Add(-day).Format(time.RFC3339)
+	}
+	if sp.Created != "" {
+		created = sp.Created
+	}
+	c, err := ParseRelTime(created, now)
+	if err != nil || c == nil {
+		return Order{}, fmt.Errorf("created: %v", errOrNever(err))
+	}
+	ord.Created = *c
+	return ord, nil
 }
 
 // orderProduct finds the order's product in the scenario's product list, or

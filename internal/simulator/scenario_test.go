@@ -145,6 +145,29 @@ func TestDemoScenario(t *testing.T) {
 	if !(exp5 && exp20 && exp200 && expired3 && expired400 && pendingOrder && revoked && renewedSoon) {
 		t.Errorf("orders lack a case: %v %v %v %v %v %v %v %v", exp5, exp20, exp200, expired3, expired400, pendingOrder, revoked, renewedSoon)
 	}
+	// The cases of the 200-day world (issue 14): lifetimes, a reissue waiting, plans, a loop.
+	var fifthOf100, reissueWaiting, planEnding, multiYear, short47 bool
+	loop := 0
+	for _, o := range d.Orders {
+		if o.Created.After(testNow.Add(-24*time.Hour)) && o.Issued() {
+			loop++
+		}
+		if !o.Issued() {
+			continue
+		}
+		life := days(*o.ValidTill) - days(*o.ValidFrom)
+		fifthOf100 = fifthOf100 || (life > 99 && life < 101 && days(*o.ValidTill) > 19 && days(*o.ValidTill) < 21)
+		short47 = short47 || (life > 46 && life < 48)
+		reissueWaiting = reissueWaiting || (o.Status == "reissue_pending" && days(*o.ValidTill) < 10 && o.Created.Before(testNow.Add(-100*day)))
+		if o.PlanValidTill != nil {
+			planEnding = planEnding || (o.MultiYearPlan && days(*o.PlanValidTill) < 60 && days(*o.PlanValidTill) > 0)
+			multiYear = multiYear || (o.MultiYearPlan && days(*o.PlanValidTill) > 365)
+		}
+	}
+	if !(fifthOf100 && short47 && reissueWaiting && planEnding && multiYear) || loop != 12 {
+		t.Errorf("orders lack a case: 100-day %v, 47-day %v, reissue %v, plan ending %v, multi-year %v, %d issued in a day (want 12)",
+			fifthOf100, short47, reissueWaiting, planEnding, multiYear, loop)
+	}
 	if got := d.Balance.TotalAvailableFunds().String(); got != "-130.00" {
 		t.Errorf("total available funds = %s", got)
 	}
@@ -235,6 +258,9 @@ func TestScenarioErrors(t *testing.T) {
 		"bad role":            {"users:\n  - username: a\n    role: Boss", `unknown role "Boss"`},
 		"bad format":          {"users:\n  - username: a\n    last_login_format: iso", "last_login_format"},
 		"no username":         {"users:\n  - first_name: a", "users[0]: username is required"},
+		"bad repeat":          {"orders:\n  - common_name: a\n    repeat: -1", "repeat must be 0 to 10000"},
+		"repeat with id":      {"orders:\n  - common_name: a\n    id: 5\n    repeat: 2", "repeat must be 0 to 10000, and without an id"},
+		"bad plan":            {"orders:\n  - common_name: a\n    expires: in 3d\n    plan_expires: soon", "plan_expires"},
 		"dup id":              {"users:\n  - {id: 1, username: a}\n  - {id: 1, username: b}", "duplicate id 1"},
 		"unknown owner":       {"key_owner: z\nusers:\n  - username: a", `key_owner "z"`},
 		"unknown org":         {"domains:\n  - name: a\n    organization: Nope", `organization "Nope"`},

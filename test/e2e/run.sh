@@ -218,5 +218,8 @@ step "waiting for the expected alerts at the receiver (up to $timeout; most rule
 step "running every dashboard query against Prometheus"
 "$check" dashboards -prometheus "http://$PROM" -dir dashboards -empty test/e2e/dashboards-empty-on-demo.yaml
 
+step "running the README's PromQL answers against Prometheus"
+"$check" readme -prometheus "http://$PROM" -file README.md
+
 ok=1
 step "e2e passed"

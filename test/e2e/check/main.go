@@ -10,6 +10,8 @@
 //	                                       then check nothing else fired (see alerts.go)
 //	check dashboards -prometheus URL -dir DIR -empty FILE ...
 //	                                       run every dashboard query (see dashboards.go)
+//	check readme -prometheus URL -file README.md
+//	                                       run the README's PromQL answers (see readme.go)
 //
 // Exit status 0 when every assertion held; every assertion is printed.
 package main
@@ -26,7 +28,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: check wait-http|wait-query|put|alerts|dashboards [flags]")
+		fmt.Fprintln(os.Stderr, "usage: check wait-http|wait-query|put|alerts|dashboards|readme [flags]")
 		os.Exit(2)
 	}
 	cmd, args := os.Args[1], os.Args[2:]
@@ -42,6 +44,8 @@ func main() {
 		err = checkAlerts(args)
 	case "dashboards":
 		err = checkDashboards(args)
+	case "readme":
+		err = checkReadme(args)
 	default:
 		err = fmt.Errorf("unknown subcommand %q", cmd)
 	}

@@ -94,7 +94,7 @@ func BenchmarkIssuanceCollectorsLarge(b *testing.B) {
 				if err := c.Collect(context.Background(), out); err != nil {
 					b.Fatal(err)
 				}
-				series = len(out.metrics)
+				series = len(out.samples)
 			}
 			b.ReportMetric(float64(series), "series")
 		})

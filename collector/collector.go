@@ -75,7 +75,7 @@ type Options struct {
 // Output gathers the metrics of one collection together with what went wrong in the data
 // without failing it.
 type Output struct {
-	metrics  []prometheus.Metric
+	samples  []sample
 	unparsed map[string]int // field -> values that did not parse
 	dropped  int            // per-item series sets left out because of a cap
 	requests int            // API requests made
@@ -89,9 +89,12 @@ type Output struct {
 
 func newOutput() *Output { return &Output{unparsed: map[string]int{}} }
 
-// gauge adds one constant gauge sample.
+// gauge adds one gauge series. It keeps labels: the caller passes values it no longer changes
+// (a variadic list always is).
 func (o *Output) gauge(desc *prometheus.Desc, value float64, labels ...string) {
-	o.metrics = append(o.metrics, prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, value, labels...))
+	info := lookupDesc(desc)
+	checkLabelValues(info, labels)
+	o.samples = append(o.samples, sample{info: info, value: value, labels: labels})
 }
 
 // problems records fields that did not parse for one object.
@@ -121,7 +124,10 @@ func newDesc(name, help string, labels ...string) *prometheus.Desc {
 	for _, l := range labels {
 		reservedLabels[l] = true
 	}
-	return prometheus.NewDesc(prometheus.BuildFQName(namespace, "", name), help, labels, nil)
+	fq := prometheus.BuildFQName(namespace, "", name)
+	d := prometheus.NewDesc(fq, help, labels, nil)
+	descInfos.Store(d, &descInfo{name: fq, help: help, labels: labels})
+	return d
 }
 
 // reservedLabels are the label names of the exporter's own metrics (newDesc records them,

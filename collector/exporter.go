@@ -66,6 +66,8 @@ type Exporter struct {
 	now    func() time.Time
 	log    *slog.Logger
 	labels []*dto.LabelPair
+	// response caches the answer of a scrape of this exporter alone (/probe).
+	response *ResponseCache
 
 	base   context.Context
 	cancel context.CancelFunc
@@ -84,9 +86,10 @@ type state struct {
 }
 
 type result struct {
-	families []*dto.MetricFamily // the data, sorted and checked once
-	textOnce sync.Once
-	text     []familyText // families in the text format, see encodedText
+	// text is the data in the text format, one piece per family, sorted, checked and
+	// labelled with the account once when the collection ends. It never changes: scrapes
+	// serve it as it is, and the protobuf path and the landing page parse what they need.
+	text     []familyText
 	unparsed map[string]int
 	dropped  int
 	requests int
@@ -122,7 +125,7 @@ func NewExporter(cfg Config) (*Exporter, error) {
 			*o = cfg.Now
 		}
 	}
-	e := &Exporter{cfg: cfg, now: cfg.Now, log: cfg.Logger, labels: labelPairs(cfg.Labels)}
+	e := &Exporter{cfg: cfg, now: cfg.Now, log: cfg.Logger, labels: labelPairs(cfg.Labels), response: NewResponseCache()}
 	e.base, e.cancel = context.WithCancel(context.Background())
 	names := slices.Clone(cfg.Enabled)
 	slices.Sort(names)
@@ -218,10 +221,10 @@ func (e *Exporter) collect(st *state, done chan struct{}) {
 	} else {
 		r.unparsed, r.dropped, r.facts, r.status = out.unparsed, out.dropped, out.facts, 200
 		var ferr error
-		if r.families, ferr = families(out.metrics); ferr != nil {
+		if r.text, ferr = encodeSamples(out.samples, e.cfg.Labels); ferr != nil {
 			e.log.Warn("collector produced series that cannot be served; they are left out", "collector", st.def.Name, "err", logText(ferr))
 		}
-		addLabels(r.families, e.labels)
+		out.samples = nil
 	}
 
 	st.mu.Lock()

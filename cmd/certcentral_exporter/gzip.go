@@ -53,6 +53,18 @@ func (g *gzipResponseWriter) WriteHeader(status int) {
 	g.ResponseWriter.WriteHeader(status)
 }
 
+// writeMembers writes first, a complete gzip member, as it is, then rest compressed as the
+// next member, which withGzip closes: one body of two members, which gzip readers (Go's,
+// which Prometheus uses, and gunzip) read as the concatenation of both.
+func (g *gzipResponseWriter) writeMembers(first, rest []byte) error {
+	g.Header().Del("Content-Length")
+	if _, err := g.ResponseWriter.Write(first); err != nil {
+		return err
+	}
+	_, err := g.gz.Write(rest)
+	return err
+}
+
 func (g *gzipResponseWriter) Write(b []byte) (int, error) {
 	g.Header().Del("Content-Length")
 	return g.gz.Write(b)

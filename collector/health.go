@@ -31,6 +31,8 @@ var (
 		"API requests made by the collector's last successful collection.", "collector")
 	announcedDesc = newDesc("collector_items_announced",
 		"Items the API announced (page.total) for the list the collector's last collection read, failed or not.", "collector")
+	intervalDesc = newDesc("collector_refresh_interval_seconds",
+		"How often the collector's data is read in full: its min-interval, or longer when the request budget stretches it for a large account.", "collector")
 	readDesc = newDesc("collector_items_read",
 		"Distinct items the collector's last collection read from its list, failed or not: below certcentral_collector_items_announced when the read stopped early or the pages did not add up.", "collector")
 )
@@ -79,6 +81,9 @@ func (e *Exporter) emitHealth(ch chan<- prometheus.Metric, snaps []snapshot, now
 			gauge(successDesc, 1, name)
 			gauge(durationDesc, last.ended.Sub(last.started).Seconds(), name)
 			answered = true
+		}
+		if last != nil {
+			gauge(intervalDesc, last.interval.Seconds(), name)
 		}
 		if last != nil && last.lists != nil {
 			gauge(announcedDesc, float64(last.lists.announced), name)

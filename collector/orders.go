@@ -35,7 +35,10 @@ func init() {
 		Help:        "Certificate orders by status and product, and per issued certificate its expiry (GET /order/certificate).",
 		Permission: "reading orders needs a key with no restriction, View Only, Orders or " +
 			"Orders, Domains, Organizations, linked to a user who may view the account's orders",
-		New: func(c *certcentral.Client, o Options) Collector { return &ordersCollector{client: c, opts: o.Orders} },
+		DefaultInterval: 30 * time.Minute, CheckEvery: 5 * time.Minute, // see README "Refresh intervals"
+		New: func(c *certcentral.Client, o Options) Collector {
+			return checkedOrders{&ordersCollector{client: c, opts: o.Orders}}
+		},
 	})
 }
 

@@ -170,6 +170,13 @@ var zonedLayouts = []string{
 // one as a zero offset). A date alone is midnight in zone legacy.
 func parseInstant(s string, legacy *time.Location) (time.Time, error) {
 	s = strings.TrimSpace(s)
+	if isPlainDate(s) {
+		// The commonest value (valid_till, valid_from): no other layout can match ten
+		// characters of a date, so try the one that can first.
+		if t, err := time.ParseInLocation(layoutDate, s, legacy); err == nil {
+			return t, nil
+		}
+	}
 	orig := s
 	for _, suffix := range []string{" UTC", " GMT"} {
 		if rest, ok := strings.CutSuffix(s, suffix); ok {
@@ -192,6 +199,19 @@ func parseInstant(s string, legacy *time.Location) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("unrecognised time %q", TruncateText(orig, 64))
+}
+
+// isPlainDate says whether s has the shape YYYY-MM-DD.
+func isPlainDate(s string) bool {
+	if len(s) != len(layoutDate) || s[4] != '-' || s[7] != '-' {
+		return false
+	}
+	for i, c := range []byte(s) {
+		if i != 4 && i != 7 && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // placeholderBefore: a date before this is a placeholder for "none", not a moment: MySQL's

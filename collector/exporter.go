@@ -151,10 +151,8 @@ func NewExporter(cfg Config) (*Exporter, error) {
 // Start begins a collection for every collector without waiting for it, so that the data is
 // being read before the first scrape asks for it.
 func (e *Exporter) Start() {
-	done, cancel := context.WithCancel(context.Background())
-	cancel()
 	for _, st := range e.states {
-		e.current(done, st)
+		e.begin(st)
 	}
 }
 
@@ -176,12 +174,13 @@ func (e *Exporter) interval(st *state, requests int) time.Duration {
 	return minimum
 }
 
-// current returns the state's results for a scrape bounded by ctx, starting a collection when
-// the last one is too old and waiting for it until ctx ends. Between full reads of a collector
-// that can check for changes, a check runs in the background instead, and the scrape serves
-// the data it has.
-func (e *Exporter) current(ctx context.Context, st *state) (last, good *result) {
+// begin starts a collection when the state's last one is too old (or a check for changes,
+// between full reads of a collector that has one), and returns what a scrape should wait
+// for: the running collection, or nil when the scrape serves what it has (fresh data, a
+// check, or a slow refresh that goes on in the background).
+func (e *Exporter) begin(st *state) <-chan struct{} {
 	st.mu.Lock()
+	defer st.mu.Unlock()
 	now := e.now()
 	fresh := st.last != nil && now.Sub(st.last.ended) < e.interval(st, st.last.requests)
 	check := fresh && e.checkDue(st, now)
@@ -190,19 +189,15 @@ func (e *Exporter) current(ctx context.Context, st *state) (last, good *result) 
 		e.wg.Add(1)
 		go e.refresh(st, st.flight, check)
 	}
-	flight := st.flight
-	if flight != nil && (st.checking || st.last != nil && st.last.ended.Sub(st.last.started) > e.cfg.SlowCollection &&
-		e.servableResult(st.good, st.last, now)) {
-		flight = nil // a check, or a slow refresh: serve what we have, it goes on in the background
+	if st.flight == nil || st.checking || st.last != nil && st.last.ended.Sub(st.last.started) > e.cfg.SlowCollection &&
+		e.servableResult(st.good, st.last, now) {
+		return nil
 	}
-	st.mu.Unlock()
+	return st.flight
+}
 
-	if flight != nil {
-		select {
-		case <-flight:
-		case <-ctx.Done():
-		}
-	}
+// results returns the state's newest and last good results.
+func (st *state) results() (last, good *result) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	return st.last, st.good

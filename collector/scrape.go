@@ -6,7 +6,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -41,20 +40,32 @@ type accountScrape struct {
 	now   time.Time
 }
 
-// scrapeAccounts takes every exporter's part of one scrape at once, each waiting for its
-// stale collectors until ctx ends, so that a slow account delays no other beyond the deadline.
+// scrapeAccounts takes every exporter's part of one scrape: it starts the collections every
+// stale collector needs, waits for them until ctx ends (a slow account delays no other
+// beyond the deadline), then takes every collector's newest results.
 func scrapeAccounts(ctx context.Context, exporters []*Exporter) []accountScrape {
-	parts := make([]accountScrape, len(exporters))
-	var wg sync.WaitGroup
-	for i, e := range exporters {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			snaps, now := e.snapshots(ctx)
-			parts[i] = accountScrape{e: e, snaps: snaps, now: now}
-		}()
+	var flights []<-chan struct{}
+	for _, e := range exporters {
+		for _, st := range e.states {
+			if f := e.begin(st); f != nil {
+				flights = append(flights, f)
+			}
+		}
 	}
-	wg.Wait()
+	for _, f := range flights {
+		select {
+		case <-f:
+		case <-ctx.Done():
+		}
+	}
+	parts := make([]accountScrape, len(exporters))
+	for i, e := range exporters {
+		snaps := make([]snapshot, len(e.states))
+		for k, st := range e.states {
+			snaps[k].last, snaps[k].good = st.results()
+		}
+		parts[i] = accountScrape{e: e, snaps: snaps, now: e.now()}
+	}
 	return parts
 }
 
@@ -141,22 +152,6 @@ func WriteText(ctx context.Context, w io.Writer, format expfmt.Format, exporters
 		return werr
 	}
 	return err
-}
-
-// snapshots waits, until ctx ends, for the collectors whose data is stale, and returns every
-// collector's newest results.
-func (e *Exporter) snapshots(ctx context.Context) ([]snapshot, time.Time) {
-	snaps := make([]snapshot, len(e.states))
-	var wg sync.WaitGroup
-	for i, st := range e.states {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			snaps[i].last, snaps[i].good = e.current(ctx, st)
-		}()
-	}
-	wg.Wait()
-	return snaps, e.now()
 }
 
 // servable returns the results whose data may be served now.

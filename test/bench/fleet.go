@@ -112,7 +112,7 @@ func (e *exporter) scrapePath(path string, timeout time.Duration) (int, time.Dur
 	req.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", strconv.FormatFloat(timeout.Seconds(), 'f', -1, 64))
 	req.Header.Set("Accept-Encoding", "gzip")
 	start := time.Now()
-	resp, err := (&http.Client{Timeout: timeout + 5*time.Second, Transport: &http.Transport{DisableCompression: true}}).Do(req)
+	resp, err := scrapeClient(timeout).Do(req)
 	if err != nil {
 		fail("scrape %s: %v", path, err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -133,7 +134,7 @@ func (b *bench) sideBySide(out io.Writer, a account, d, every time.Duration) {
 			time.Sleep(time.Until(t))
 			body, took := e.scrape(30 * time.Second)
 			mu.Lock()
-			ours, oursCerts = append(ours, took), sumSeries(body, "certcentral_orders")
+			ours, oursCerts = append(ours, took), sumSeries(gunzip(body), "certcentral_orders")
 			mu.Unlock()
 		}
 	}()
@@ -178,4 +179,17 @@ func unfilteredOrders(simURL, key string) int {
 		fail("orders page: %v", err)
 	}
 	return len(page.Orders)
+}
+
+// gunzip decodes a gzip body (of one or more members), as Prometheus's scraper does.
+func gunzip(body string) string {
+	zr, err := gzip.NewReader(strings.NewReader(body))
+	if err != nil {
+		fail("scrape body: %v", err)
+	}
+	text, err := io.ReadAll(zr)
+	if err != nil {
+		fail("scrape body: %v", err)
+	}
+	return string(text)
 }

@@ -86,6 +86,10 @@ type flexInt struct {
 func (f *flexInt) UnmarshalJSON(b []byte) error {
 	*f = flexInt{}
 	b = bytes.TrimSpace(b)
+	if n, ok := smallUint(b); ok { // the commonest value, read without a copy
+		*f = flexInt{Value: n, Valid: true}
+		return nil
+	}
 	s := string(b)
 	if len(b) > 0 && b[0] == '"' {
 		if err := json.Unmarshal(b, &s); err != nil {
@@ -108,6 +112,21 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 	}
 	*f = flexInt{Value: int64(fl), Valid: true}
 	return nil
+}
+
+// smallUint reads b when it is 1 to 18 decimal digits, a value no int64 can overflow.
+func smallUint(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
 }
 
 // id returns the value as an object's identity: only a positive integer is one. Items without

@@ -103,7 +103,7 @@ func settingsTable() []Setting {
 				return nil
 			},
 			get: func(s *Settings) string { return s.URL }},
-		durationSetting("certcentral.cache-ttl", "10s", "Serve a collector's data again instead of calling the API while it is younger than this. Scrapes of HA replicas within this time share one collection.",
+		durationSetting("certcentral.cache-ttl", "10s", "Serve a collector's data again instead of calling the API while it is younger than this: the floor under every collector.<name>.min-interval.",
 			0, maxTimeout, func(s *Settings) *time.Duration { return &s.CacheTTL }),
 		durationSetting("certcentral.collection-timeout", "2m", "Longest time one collection may take. Collections run detached from scrapes, so a large account can finish although a scrape times out.",
 			100*time.Millisecond, maxTimeout, func(s *Settings) *time.Duration { return &s.CollectionTimeout }),

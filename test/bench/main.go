@@ -5,6 +5,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -381,19 +382,26 @@ func (b *bench) measure(a account, warmScrapes int) {
 	fmt.Printf("   completeness: users %v/%d, domains %v/%d, orders %v/%d: %s\n", users, a.users, domains, a.domains,
 		orders, a.orders, verdict(int(users) == a.users && int(domains) == a.domains && int(orders) == a.orders))
 
-	// Goal 1: warm scrapes while the data is cached.
-	var lat []time.Duration
-	for i := 0; i < warmScrapes; i++ {
-		_, took := e.scrape(30 * time.Second)
-		lat = append(lat, took)
+	// Goal 1: warm scrapes while the data is cached, in three rounds on this shared machine:
+	// the round with the median p99 is the figure.
+	type round struct{ p50, p99 time.Duration }
+	var rounds []round
+	for range 3 {
+		var lat []time.Duration
+		for i := 0; i < warmScrapes; i++ {
+			_, took := e.scrape(30 * time.Second)
+			lat = append(lat, took)
+		}
+		rounds = append(rounds, round{percentile(lat, 50), percentile(lat, 99)})
 	}
-	p50, p99 := percentile(lat, 50), percentile(lat, 99)
+	slices.SortFunc(rounds, func(x, y round) int { return cmp.Compare(x.p99, y.p99) })
+	p50, p99 := rounds[1].p50, rounds[1].p99
 	target := 5 * time.Millisecond
 	if a.name == "large" {
 		target = 25 * time.Millisecond
 	}
-	fmt.Printf("goal 1. warm scrape latency over %d scrapes (gzip, as Prometheus asks): p50 %s, p99 %s: target p99 < %s: %s\n",
-		warmScrapes, msFine(p50), msFine(p99), target, verdict(p99 < target))
+	fmt.Printf("goal 1. warm scrape latency, median of 3 rounds of %d scrapes (gzip, as Prometheus asks): p50 %s, p99 %s (rounds' p99 %s, %s, %s): target p99 < %s: %s\n",
+		warmScrapes, msFine(p50), msFine(p99), msFine(rounds[0].p99), msFine(rounds[1].p99), msFine(rounds[2].p99), target, verdict(p99 < target))
 	series := strings.Count(body, "\n") - 2*strings.Count(body, "# HELP")
 	fmt.Printf("   exposition: %d series, %.1f MB uncompressed\n", series, float64(len(body))/1e6)
 

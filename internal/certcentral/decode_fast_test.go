@@ -10,16 +10,16 @@ import (
 // reads them (fuzzList compares both paths, as every fuzz target does).
 func TestFastDecodeMatchesEncodingJSON(t *testing.T) {
 	for i, item := range []string{
-		`{"id":1,"status":"a","status":null}`,                              // null after a value: encoding/json keeps the value
-		`{"id":1,"certificate":{"common_name":"a"},"certificate":null}`,   // the same for an object
+		`{"id":1,"status":"a","status":null}`,                                                  // null after a value: encoding/json keeps the value
+		`{"id":1,"certificate":{"common_name":"a"},"certificate":null}`,                        // the same for an object
 		`{"id":1,"certificate":{"common_name":"a"},"certificate":{"valid_till":"2025-01-01"}}`, // objects merge
-		`{"ID":1,"Status":"issued","CERTIFICATE":{"Common_Name":"x"}}`,     // names in other cases
-		`{"id":1,"status":"\xff\xfe bad utf-8"}`,                            // invalid UTF-8 becomes U+FFFD
-		`{"id":1,"status":"\u0000\ud800 lone surrogate"}`,                   // escapes
-		`{"id":1,"status":5,"date_created":"2024-01-01T00:00:00Z"}`,         // a field of the wrong type
-		`{"id":1,"certificate":{"dns_names":["a",5,"b"]}}`,                  // an element of the wrong type
-		`{"id":1,"certificate":"none"}`,                                     // an object that is not one
-		`{"id":1e400,"is_renewed":"yes"}`,                                   // flex values out of range
+		`{"ID":1,"Status":"issued","CERTIFICATE":{"Common_Name":"x"}}`,                         // names in other cases
+		`{"id":1,"status":"\xff\xfe bad utf-8"}`,                                               // invalid UTF-8 becomes U+FFFD
+		`{"id":1,"status":"\u0000\ud800 lone surrogate"}`,                                      // escapes
+		`{"id":1,"status":5,"date_created":"2024-01-01T00:00:00Z"}`,                            // a field of the wrong type
+		`{"id":1,"certificate":{"dns_names":["a",5,"b"]}}`,                                     // an element of the wrong type
+		`{"id":1,"certificate":"none"}`,                                                        // an object that is not one
+		`{"id":1e400,"is_renewed":"yes"}`,                                                      // flex values out of range
 		`{"id":"12","organization":{"id":"x"}}`,
 		`{"id":1,"status":"a","status":"b"}`,
 		`{"id":1,"certificate":{"dns_names":["a"]},"certificate":{"dns_names":null}}`,

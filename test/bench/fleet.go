@@ -17,7 +17,7 @@ import (
 // account, warm scrape latency of /metrics (every account) and of /probe (one account), and
 // API requests per full collection against the minimum.
 func (b *bench) fleet(n int, a account, warmScrapes int) {
-	fmt.Printf("== 6. fleet: %d accounts of %d users, %d domains, %d orders in one exporter process ==\n", n, a.users, a.domains, a.orders)
+	fmt.Printf("== fleet: %d accounts of %d users, %d domains, %d orders in one exporter process ==\n", n, a.users, a.domains, a.orders)
 	dir, err := os.MkdirTemp("", "bench-fleet-*")
 	if err != nil {
 		fail("%v", err)

@@ -3,18 +3,20 @@ package collector
 import (
 	"context"
 	"strconv"
+	"time"
 
 	"github.com/certcentral-exporter/certcentral_exporter/internal/certcentral"
 )
 
 func init() {
 	register(Definition{
-		Name:        "account",
-		BudgetShare: 0.05,
-		Endpoint:    "/account",
-		Help:        "Which CertCentral account the key belongs to (GET /account).",
-		Permission:  "reading the account needs any valid key",
-		New:         func(c *certcentral.Client, _ Options) Collector { return &accountCollector{client: c} },
+		Name:            "account",
+		DefaultInterval: 30 * time.Minute, // see README "Refresh intervals"
+		BudgetShare:     0.05,
+		Endpoint:        "/account",
+		Help:            "Which CertCentral account the key belongs to (GET /account).",
+		Permission:      "reading the account needs any valid key",
+		New:             func(c *certcentral.Client, _ Options) Collector { return &accountCollector{client: c} },
 	})
 }
 

@@ -21,10 +21,11 @@ const DefaultMaxKeys = 10000
 
 func init() {
 	register(Definition{
-		Name:        "api_keys",
-		BudgetShare: 0.02,
-		Endpoint:    "/key",
-		Help:        "API keys and ACME directory URLs: owner, restriction, last use (GET /key). Off by default: listing every key needs an Administrator.",
+		Name:            "api_keys",
+		DefaultInterval: 30 * time.Minute, // see README "Refresh intervals"
+		BudgetShare:     0.02,
+		Endpoint:        "/key",
+		Help:            "API keys and ACME directory URLs: owner, restriction, last use (GET /key). Off by default: listing every key needs an Administrator.",
 		Permission: "listing API keys needs a key with no restriction or View Only, linked to an Administrator " +
 			"(keys of other users are an Administrator's to see); the collector is off by default for that reason",
 		New:        func(c *certcentral.Client, o Options) Collector { return &apiKeysCollector{client: c, opts: o.APIKeys} },

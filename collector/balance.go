@@ -2,6 +2,7 @@ package collector
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+	"time"
 
 	"context"
 
@@ -17,10 +18,11 @@ type BalanceOptions struct {
 
 func init() {
 	register(Definition{
-		Name:        "balance",
-		BudgetShare: 0.05,
-		Endpoint:    "/finance/balance",
-		Help:        "Prepaid balance, unpaid invoices and available funds (GET /finance/balance).",
+		Name:            "balance",
+		DefaultInterval: 5 * time.Minute, // see README "Refresh intervals"
+		BudgetShare:     0.05,
+		Endpoint:        "/finance/balance",
+		Help:            "Prepaid balance, unpaid invoices and available funds (GET /finance/balance).",
 		Permission: "reading the balance needs the key's linked user to be an Administrator, Manager " +
 			"or Finance Manager, and a key restriction that allows it (none or View Only)",
 		New: func(c *certcentral.Client, o Options) Collector { return &balanceCollector{client: c, opts: o.Balance} },

@@ -161,7 +161,7 @@ func BenchmarkOrdersCollectorLarge(b *testing.B) {
 		if err := c.Collect(context.Background(), out); err != nil {
 			b.Fatal(err)
 		}
-		series = len(out.metrics)
+		series = len(out.samples)
 	}
 	b.ReportMetric(float64(series), "series")
 }

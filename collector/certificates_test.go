@@ -12,36 +12,21 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/common/expfmt"
 
 	"github.com/certcentral-exporter/certcentral_exporter/internal/certcentral"
 )
 
-// constMetrics serves a fixed list of metrics to a registry.
-type constMetrics []prometheus.Metric
-
-func (constMetrics) Describe(chan<- *prometheus.Desc) {}
-func (c constMetrics) Collect(ch chan<- prometheus.Metric) {
-	for _, m := range c {
-		ch <- m
-	}
-}
-
-// outputText renders what a collection wrote as text exposition.
+// outputText renders what a collection wrote as text exposition, as a collection's result is
+// encoded.
 func outputText(t *testing.T, out *Output) string {
 	t.Helper()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(constMetrics(out.metrics))
-	mfs, err := reg.Gather()
+	fams, err := encodeSamples(out.samples, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	enc := expfmt.NewEncoder(&buf, expfmt.NewFormat(expfmt.TypeTextPlain))
-	for _, mf := range mfs {
-		if err := enc.Encode(mf); err != nil {
-			t.Fatal(err)
-		}
+	for _, f := range fams {
+		buf.Write(f.text)
 	}
 	return buf.String()
 }

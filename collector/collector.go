@@ -5,8 +5,10 @@ package collector
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -33,7 +35,16 @@ type Definition struct {
 	// (orders, domains) refreshes less often per page than users and balance; the shares of all
 	// collectors sum to 0.8, leaving room for retries and the check command.
 	BudgetShare float64
-	New         func(client *certcentral.Client, opts Options) Collector
+	// DefaultInterval is how often the collector's data is read by default
+	// (--collector.<name>.min-interval): how fast that kind of data changes and how soon a
+	// change matters (README, "Refresh intervals"). It stays under an hour, the age at which
+	// CertCentralDataStale calls data old.
+	DefaultInterval time.Duration
+	// CheckEvery, for a collector that can tell cheaply whether its data changed (a
+	// changeChecker), is how often that check runs between full reads by default
+	// (--collector.<name>.check-interval); 0 when it has none.
+	CheckEvery time.Duration
+	New        func(client *certcentral.Client, opts Options) Collector
 	// DefaultOff collectors run only when asked for (--collector.<name>): their endpoint
 	// needs more than the View Only key the README recommends.
 	DefaultOff bool
@@ -72,10 +83,20 @@ type Options struct {
 	APIKeys       APIKeysOptions
 }
 
+// changeChecker is implemented by collectors that can tell with one cheap request whether
+// their data changed since the full collection that recorded mark (Output.mark).
+type changeChecker interface {
+	Changed(ctx context.Context, mark any) (changed bool, err error)
+}
+
+// errCheckUnusable: the API's answer to a check cannot tell whether the data changed (it
+// did not sort as asked); the collector is then read in full at its interval only.
+var errCheckUnusable = errors.New("the API did not answer the check as it needs (the newest order came back older than one already read): checks are off, full reads go on at the collector's interval")
+
 // Output gathers the metrics of one collection together with what went wrong in the data
 // without failing it.
 type Output struct {
-	metrics  []prometheus.Metric
+	samples  []sample
 	unparsed map[string]int // field -> values that did not parse
 	dropped  int            // per-item series sets left out because of a cap
 	requests int            // API requests made
@@ -85,13 +106,18 @@ type Output struct {
 	// facts is what this collection offers to metrics derived from several collectors
 	// (see derived.go); nil when it offers nothing.
 	facts any
+	// mark is what a changeChecker's check compares with; nil when it recorded none.
+	mark any
 }
 
 func newOutput() *Output { return &Output{unparsed: map[string]int{}} }
 
-// gauge adds one constant gauge sample.
+// gauge adds one gauge series. It keeps labels: the caller passes values it no longer changes
+// (a variadic list always is).
 func (o *Output) gauge(desc *prometheus.Desc, value float64, labels ...string) {
-	o.metrics = append(o.metrics, prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, value, labels...))
+	info := lookupDesc(desc)
+	checkLabelValues(info, labels)
+	o.samples = append(o.samples, sample{info: info, value: value, labels: labels})
 }
 
 // problems records fields that did not parse for one object.
@@ -121,7 +147,10 @@ func newDesc(name, help string, labels ...string) *prometheus.Desc {
 	for _, l := range labels {
 		reservedLabels[l] = true
 	}
-	return prometheus.NewDesc(prometheus.BuildFQName(namespace, "", name), help, labels, nil)
+	fq := prometheus.BuildFQName(namespace, "", name)
+	d := prometheus.NewDesc(fq, help, labels, nil)
+	descInfos.Store(d, &descInfo{name: fq, help: help, labels: labels})
+	return d
 }
 
 // reservedLabels are the label names of the exporter's own metrics (newDesc records them,

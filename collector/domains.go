@@ -22,10 +22,11 @@ type DomainsOptions struct {
 
 func init() {
 	register(Definition{
-		Name:        "domains",
-		BudgetShare: 0.16,
-		Endpoint:    "/domain",
-		Help:        "Domains by DCV state, and per domain the DCV expiry (GET /domain).",
+		Name:            "domains",
+		DefaultInterval: 15 * time.Minute, // see README "Refresh intervals"
+		BudgetShare:     0.16,
+		Endpoint:        "/domain",
+		Help:            "Domains by DCV state, and per domain the DCV expiry (GET /domain).",
 		Permission: "reading domains needs a key with no restriction, View Only or " +
 			"Orders, Domains, Organizations, linked to an Administrator or Manager",
 		New: func(c *certcentral.Client, o Options) Collector { return &domainsCollector{client: c, opts: o.Domains} },

@@ -28,6 +28,10 @@ type Config struct {
 	CacheTTL time.Duration
 	// MinInterval overrides CacheTTL per collector (a longer interval for slow-changing data).
 	MinInterval map[string]time.Duration
+	// CheckInterval, per collector that can check cheaply whether its data changed (orders),
+	// is how often that check runs between full reads; a check that finds a change starts a
+	// full read at once. Absent or 0: no checks.
+	CheckInterval map[string]time.Duration
 	// Budget, when set, stretches a collector's refresh interval beyond its minimum so that
 	// its refreshes, at the requests its last collection made, use at most its BudgetShare,
 	// and bounds one collection to what the other collectors' shares leave of the budget
@@ -66,6 +70,8 @@ type Exporter struct {
 	now    func() time.Time
 	log    *slog.Logger
 	labels []*dto.LabelPair
+	// response caches the answer of a scrape of this exporter alone (/probe).
+	response *ResponseCache
 
 	base   context.Context
 	cancel context.CancelFunc
@@ -80,18 +86,24 @@ type state struct {
 	last     *result       // last completed collection
 	good     *result       // last successful collection
 	flight   chan struct{} // closed when the running collection ends; nil when idle
+	checking bool          // the running flight began as a check: scrapes do not wait for it
+	checked  time.Time     // when a check last found the data of last unchanged
+	noCheck  bool          // the API cannot answer this collector's check
 	failures map[certcentral.Kind]int
 }
 
 type result struct {
-	families []*dto.MetricFamily // the data, sorted and checked once
-	textOnce sync.Once
-	text     []familyText // families in the text format, see encodedText
+	// text is the data in the text format, one piece per family, sorted, checked and
+	// labelled with the account once when the collection ends. It never changes: scrapes
+	// serve it as it is, and the protobuf path and the landing page parse what they need.
+	text     []familyText
 	unparsed map[string]int
 	dropped  int
 	requests int
 	lists    *listCounts // set on failure too
 	facts    any
+	mark     any           // what a check compares with (Output.mark)
+	interval time.Duration // the refresh interval when the collection ended
 	err      error
 	kind     certcentral.Kind
 	status   int // HTTP status of the failing call, 200 on success
@@ -122,7 +134,7 @@ func NewExporter(cfg Config) (*Exporter, error) {
 			*o = cfg.Now
 		}
 	}
-	e := &Exporter{cfg: cfg, now: cfg.Now, log: cfg.Logger, labels: labelPairs(cfg.Labels)}
+	e := &Exporter{cfg: cfg, now: cfg.Now, log: cfg.Logger, labels: labelPairs(cfg.Labels), response: NewResponseCache()}
 	e.base, e.cancel = context.WithCancel(context.Background())
 	names := slices.Clone(cfg.Enabled)
 	slices.Sort(names)
@@ -139,10 +151,8 @@ func NewExporter(cfg Config) (*Exporter, error) {
 // Start begins a collection for every collector without waiting for it, so that the data is
 // being read before the first scrape asks for it.
 func (e *Exporter) Start() {
-	done, cancel := context.WithCancel(context.Background())
-	cancel()
 	for _, st := range e.states {
-		e.current(done, st)
+		e.begin(st)
 	}
 }
 
@@ -164,44 +174,102 @@ func (e *Exporter) interval(st *state, requests int) time.Duration {
 	return minimum
 }
 
-// current returns the state's results for a scrape bounded by ctx, starting a collection when
-// the last one is too old and waiting for it until ctx ends.
-func (e *Exporter) current(ctx context.Context, st *state) (last, good *result) {
+// begin starts a collection when the state's last one is too old (or a check for changes,
+// between full reads of a collector that has one), and returns what a scrape should wait
+// for: the running collection, or nil when the scrape serves what it has (fresh data, a
+// check, or a slow refresh that goes on in the background).
+func (e *Exporter) begin(st *state) <-chan struct{} {
 	st.mu.Lock()
+	defer st.mu.Unlock()
 	now := e.now()
 	fresh := st.last != nil && now.Sub(st.last.ended) < e.interval(st, st.last.requests)
-	if !fresh && st.flight == nil {
-		st.flight = make(chan struct{})
+	check := fresh && e.checkDue(st, now)
+	if (!fresh || check) && st.flight == nil {
+		st.flight, st.checking = make(chan struct{}), check
 		e.wg.Add(1)
-		go e.collect(st, st.flight)
+		go e.refresh(st, st.flight, check)
 	}
-	flight := st.flight
-	if flight != nil && st.last != nil && st.last.ended.Sub(st.last.started) > e.cfg.SlowCollection &&
+	if st.flight == nil || st.checking || st.last != nil && st.last.ended.Sub(st.last.started) > e.cfg.SlowCollection &&
 		e.servableResult(st.good, st.last, now) {
-		flight = nil // slow refresh: serve what we have, the refresh goes on in the background
+		return nil
 	}
-	st.mu.Unlock()
+	return st.flight
+}
 
-	if flight != nil {
-		select {
-		case <-flight:
-		case <-ctx.Done():
-		}
-	}
+// results returns the state's newest and last good results.
+func (st *state) results() (last, good *result) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	return st.last, st.good
 }
 
+// checkDue says whether a check for changes is due: the collector has one, its last
+// collection succeeded and recorded a mark, and neither that collection nor a check was
+// within the check interval. Called with st.mu held.
+func (e *Exporter) checkDue(st *state, now time.Time) bool {
+	every := e.cfg.CheckInterval[st.def.Name]
+	if _, ok := st.coll.(changeChecker); !ok || every <= 0 || st.noCheck || st.last.err != nil || st.last.mark == nil {
+		return false
+	}
+	since := st.last.ended
+	if st.checked.After(since) {
+		since = st.checked
+	}
+	return now.Sub(since) >= every
+}
+
+// refresh runs a check when check is set, and a full collection unless the check found the
+// data unchanged. A check that fails is not a failed collection: the request's error is
+// counted with the API metrics, and the next check, or the full read at the collector's
+// interval, tries again.
+func (e *Exporter) refresh(st *state, done chan struct{}, check bool) {
+	defer e.wg.Done()
+	if check {
+		changed, err := e.check(st)
+		if err != nil || !changed {
+			st.mu.Lock()
+			st.checked = e.now()
+			if errors.Is(err, errCheckUnusable) {
+				st.noCheck = true
+			}
+			st.flight = nil
+			st.mu.Unlock()
+			if errors.Is(err, errCheckUnusable) {
+				e.log.Warn("check for changes turned off", "collector", st.def.Name, "reason", err.Error())
+			} else if err != nil {
+				e.log.Debug("check for changes failed", "collector", st.def.Name, "err", logText(err))
+			}
+			close(done)
+			return
+		}
+		e.log.Debug("check found changes: reading in full", "collector", st.def.Name)
+	}
+	e.collect(st, done)
+}
+
+// check asks st's collector whether its data changed since its last collection.
+func (e *Exporter) check(st *state) (bool, error) {
+	st.mu.Lock()
+	mark := st.last.mark
+	st.mu.Unlock()
+	ctx, cancel := context.WithTimeout(e.base, e.cfg.CollectionTimeout)
+	defer cancel()
+	if e.cfg.Budget != nil {
+		ctx = certcentral.WithRequestAllowance(ctx, minAllowance)
+	}
+	return st.coll.(changeChecker).Changed(ctx, mark)
+}
+
 // servableResult says whether good (the last successful result) may be served when last is
-// the newest result: it is the newest, or it is recent enough after a failure.
+// the newest result: it is the newest, or after a failure StaleDataMaxAge has not passed
+// since good was due for its refresh (a collector read every 30 minutes keeps the same grace
+// as one read every 10 seconds).
 func (e *Exporter) servableResult(good, last *result, now time.Time) bool {
-	return good != nil && (good == last || now.Sub(good.ended) <= e.cfg.StaleDataMaxAge)
+	return good != nil && (good == last || e.cfg.StaleDataMaxAge > 0 && now.Sub(good.ended) <= good.interval+e.cfg.StaleDataMaxAge)
 }
 
 // collect runs one collection, detached from any scrape.
 func (e *Exporter) collect(st *state, done chan struct{}) {
-	defer e.wg.Done()
 	ctx, cancel := context.WithTimeout(e.base, e.cfg.CollectionTimeout)
 	defer cancel()
 	if e.cfg.Budget != nil {
@@ -216,14 +284,15 @@ func (e *Exporter) collect(st *state, done chan struct{}) {
 	if err != nil {
 		r.err, r.kind, r.status = err, kindOf(err), statusOf(err)
 	} else {
-		r.unparsed, r.dropped, r.facts, r.status = out.unparsed, out.dropped, out.facts, 200
+		r.unparsed, r.dropped, r.facts, r.mark, r.status = out.unparsed, out.dropped, out.facts, out.mark, 200
 		var ferr error
-		if r.families, ferr = families(out.metrics); ferr != nil {
+		if r.text, ferr = encodeSamples(out.samples, e.cfg.Labels); ferr != nil {
 			e.log.Warn("collector produced series that cannot be served; they are left out", "collector", st.def.Name, "err", logText(ferr))
 		}
-		addLabels(r.families, e.labels)
+		out.samples = nil
 	}
 
+	r.interval = e.interval(st, r.requests)
 	st.mu.Lock()
 	prev := st.last
 	st.last = r

@@ -37,7 +37,10 @@ func init() {
 		Help:        "Certificate orders by status and product; certificates by expiry window and renewal, issuance and spend over the last day and week; per certificate its validity and per plan its end (GET /order/certificate).",
 		Permission: "reading orders needs a key with no restriction, View Only, Orders or " +
 			"Orders, Domains, Organizations, linked to a user who may view the account's orders",
-		New: func(c *certcentral.Client, o Options) Collector { return &ordersCollector{client: c, opts: o.Orders} },
+		DefaultInterval: 30 * time.Minute, CheckEvery: 5 * time.Minute, // see README "Refresh intervals"
+		New: func(c *certcentral.Client, o Options) Collector {
+			return checkedOrders{&ordersCollector{client: c, opts: o.Orders}}
+		},
 	})
 }
 

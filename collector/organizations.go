@@ -24,10 +24,11 @@ const DefaultMaxOrganizations = 10000
 
 func init() {
 	register(Definition{
-		Name:        "organizations",
-		BudgetShare: 0.02,
-		Endpoint:    "/organization",
-		Help:        "Organizations and their OV/EV/code signing validations with expiry (GET /organization?include_validation=true).",
+		Name:            "organizations",
+		DefaultInterval: 30 * time.Minute, // see README "Refresh intervals"
+		BudgetShare:     0.02,
+		Endpoint:        "/organization",
+		Help:            "Organizations and their OV/EV/code signing validations with expiry (GET /organization?include_validation=true).",
 		Permission: "reading organizations needs a key with no restriction, View Only or " +
 			"Orders, Domains, Organizations, linked to an Administrator or Manager (an Orders-only or User Management key cannot read them)",
 		New: func(c *certcentral.Client, o Options) Collector {

@@ -2,18 +2,20 @@ package collector
 
 import (
 	"context"
+	"time"
 
 	"github.com/certcentral-exporter/certcentral_exporter/internal/certcentral"
 )
 
 func init() {
 	register(Definition{
-		Name:        "products",
-		BudgetShare: 0.05,
-		Endpoint:    "/product",
-		Help:        "Certificate products the account can order (GET /product).",
-		Permission:  "reading products needs a valid key; the list depends on the linked user's role and divisions",
-		New:         func(c *certcentral.Client, _ Options) Collector { return &productsCollector{client: c} },
+		Name:            "products",
+		DefaultInterval: 30 * time.Minute, // see README "Refresh intervals"
+		BudgetShare:     0.05,
+		Endpoint:        "/product",
+		Help:            "Certificate products the account can order (GET /product).",
+		Permission:      "reading products needs a valid key; the list depends on the linked user's role and divisions",
+		New:             func(c *certcentral.Client, _ Options) Collector { return &productsCollector{client: c} },
 	})
 }
 

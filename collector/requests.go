@@ -22,10 +22,11 @@ const DefaultMaxRequests = 1000
 
 func init() {
 	register(Definition{
-		Name:        "requests",
-		BudgetShare: 0.03,
-		Endpoint:    "/request",
-		Help:        "The approval queue: certificate requests waiting for an approver, and the oldest one's age (GET /request?filters[status]=pending).",
+		Name:            "requests",
+		DefaultInterval: 5 * time.Minute, // see README "Refresh intervals"
+		BudgetShare:     0.03,
+		Endpoint:        "/request",
+		Help:            "The approval queue: certificate requests waiting for an approver, and the oldest one's age (GET /request?filters[status]=pending).",
 		Permission: "reading requests needs a key with no restriction, View Only, Orders or Orders, Domains, Organizations, " +
 			"linked to an Administrator or Manager (the roles that approve requests; a User Management key cannot read them)",
 		New: func(c *certcentral.Client, o Options) Collector {

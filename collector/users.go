@@ -23,10 +23,11 @@ type UsersOptions struct {
 
 func init() {
 	register(Definition{
-		Name:        "users",
-		BudgetShare: 0.17,
-		Endpoint:    "/user",
-		Help:        "Users by role and status, and per user the last sign-in (GET /user).",
+		Name:            "users",
+		DefaultInterval: 5 * time.Minute, // see README "Refresh intervals"
+		BudgetShare:     0.17,
+		Endpoint:        "/user",
+		Help:            "Users by role and status, and per user the last sign-in (GET /user).",
 		Permission: "reading users needs a key with no restriction, View Only or User Management, " +
 			"linked to an Administrator or Manager (an Orders-only key cannot read users)",
 		New: func(c *certcentral.Client, o Options) Collector { return &usersCollector{client: c, opts: o.Users} },

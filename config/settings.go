@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,17 +33,18 @@ type Settings struct {
 	// Collectors are the enabled collectors' names, sorted.
 	Collectors  []string
 	MinInterval map[string]time.Duration // collector -> refresh at most this often
-	Options     collector.Options
+	// CheckInterval: collector -> check this often between full reads whether the data
+	// changed (collectors that can, see collector.Definition.CheckEvery).
+	CheckInterval map[string]time.Duration
+	Options       collector.Options
 }
 
 // Clone returns a copy that shares nothing mutable with s.
 func (s Settings) Clone() Settings {
 	c := s
 	c.Collectors = slices.Clone(s.Collectors)
-	c.MinInterval = make(map[string]time.Duration, len(s.MinInterval))
-	for k, v := range s.MinInterval {
-		c.MinInterval[k] = v
-	}
+	c.MinInterval = maps.Clone(s.MinInterval)
+	c.CheckInterval = maps.Clone(s.CheckInterval)
 	return c
 }
 
@@ -101,7 +103,7 @@ func settingsTable() []Setting {
 				return nil
 			},
 			get: func(s *Settings) string { return s.URL }},
-		durationSetting("certcentral.cache-ttl", "10s", "Serve a collector's data again instead of calling the API while it is younger than this. Scrapes of HA replicas within this time share one collection.",
+		durationSetting("certcentral.cache-ttl", "10s", "Serve a collector's data again instead of calling the API while it is younger than this: the floor under every collector.<name>.min-interval.",
 			0, maxTimeout, func(s *Settings) *time.Duration { return &s.CacheTTL }),
 		durationSetting("certcentral.collection-timeout", "2m", "Longest time one collection may take. Collections run detached from scrapes, so a large account can finish although a scrape times out.",
 			100*time.Millisecond, maxTimeout, func(s *Settings) *time.Duration { return &s.CollectionTimeout }),
@@ -134,25 +136,14 @@ func settingsTable() []Setting {
 			func(s *Settings) *bool { return &s.AllowInsecureHTTP })),
 	}
 	for _, d := range collector.Definitions() {
-		name := d.Name
-		table = append(table, Setting{Name: "collector." + name + ".min-interval", Default: "0s",
-			Help: "Refresh the " + name + " data at most this often (0 = --certcentral.cache-ttl).",
-			set: func(s *Settings, v string) error {
-				d, err := parseDuration(v, 0, maxTimeout)
-				if err != nil {
-					return err
-				}
-				if s.MinInterval == nil {
-					s.MinInterval = map[string]time.Duration{}
-				}
-				if d == 0 {
-					delete(s.MinInterval, name)
-				} else {
-					s.MinInterval[name] = d
-				}
-				return nil
-			},
-			get: func(s *Settings) string { return model.Duration(s.MinInterval[name]).String() }})
+		table = append(table, intervalSetting(d.Name, "min-interval", d.DefaultInterval,
+			"Refresh the "+d.Name+" data at most this often (0 = --certcentral.cache-ttl); see README, \"Refresh intervals\".",
+			func(s *Settings) *map[string]time.Duration { return &s.MinInterval }))
+		if d.CheckEvery > 0 {
+			table = append(table, intervalSetting(d.Name, "check-interval", d.CheckEvery,
+				"Between full reads of the "+d.Name+", check this often with one request whether they changed, and read them in full at once if so (0 = no checks).",
+				func(s *Settings) *map[string]time.Duration { return &s.CheckInterval }))
+		}
 	}
 	table = append(table,
 		boolSetting("collector.users.per-user", "true", "Export per-user series (name, e-mail, role, last sign-in). Off keeps only the counts, for privacy.",
@@ -222,6 +213,29 @@ func checkBaseURL(v string) error {
 	}
 	_, err := certcentral.ParseBaseURL(v)
 	return err
+}
+
+// intervalSetting is collector.<name>.<what>, a duration kept in one of the per-collector maps;
+// 0 removes the collector from the map.
+func intervalSetting(name, what string, def time.Duration, help string, field func(*Settings) *map[string]time.Duration) Setting {
+	return Setting{Name: "collector." + name + "." + what, Default: model.Duration(def).String(), Help: help,
+		set: func(s *Settings, v string) error {
+			d, err := parseDuration(v, 0, maxTimeout)
+			if err != nil {
+				return err
+			}
+			m := field(s)
+			if *m == nil {
+				*m = map[string]time.Duration{}
+			}
+			if d == 0 {
+				delete(*m, name)
+			} else {
+				(*m)[name] = d
+			}
+			return nil
+		},
+		get: func(s *Settings) string { return model.Duration((*field(s))[name]).String() }}
 }
 
 func withEnvar(envar string, d Setting) Setting {

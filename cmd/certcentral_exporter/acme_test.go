@@ -17,7 +17,7 @@ const demoACMEToken = "DemoAcmeSecret7f3c9b1e5d2a"
 // page, the exporter's debug log nor check's output in either format, also when the answer
 // carrying it breaks off.
 func TestACMEURLNeverShown(t *testing.T) {
-	s := startStack(t, "--collector.api_keys", "--certcentral.cache-ttl=0s", "--certcentral.stale-data-max-age=0s", "--certcentral.rate-limit=0")
+	s := startStack(t, append(refreshEveryScrape(), "--collector.api_keys", "--certcentral.stale-data-max-age=0s", "--certcentral.rate-limit=0")...)
 	if _, raw := testbin.Get(t, s.simURL+"/services/v2/key", "X-DC-DEVKEY", knownKey); !strings.Contains(raw, demoACMEToken) {
 		t.Fatalf("the simulator does not send the demo's ACME URL, so this test proves nothing:\n%s", raw)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certcentral-exporter/certcentral_exporter/collector"
 	"github.com/certcentral-exporter/certcentral_exporter/internal/testbin"
 )
 
@@ -119,4 +120,18 @@ func TestBinariesAgainstSimulator(t *testing.T) {
 			t.Errorf("the API key appears in the exporter's %s", name)
 		}
 	}
+}
+
+// refreshEveryScrape are the flags that make every scrape read every collector again (with
+// --certcentral.cache-ttl=0s): each collector's default min-interval, and the orders check,
+// are minutes, far longer than a test waits.
+func refreshEveryScrape() []string {
+	var args []string
+	for _, d := range collector.Definitions() {
+		args = append(args, "--collector."+d.Name+".min-interval=0s")
+		if d.CheckEvery > 0 {
+			args = append(args, "--collector."+d.Name+".check-interval=0s")
+		}
+	}
+	return append(args, "--certcentral.cache-ttl=0s")
 }

@@ -86,6 +86,16 @@ func (m metricsByName) sum(name, labelName, match string) (float64, bool) {
 	return total, found
 }
 
+// glanceFamilies are the families buildGlance reads: the landing page asks the exporter for
+// these only, which it reads back from the text it keeps.
+var glanceFamilies = []string{
+	"certcentral_users", "certcentral_domains", "certcentral_orders", "certcentral_account_balance",
+	"certcentral_products", "certcentral_account_unlimited_negative_balance", "certcentral_account_available_funds",
+	"certcentral_issuance_blockers", "certcentral_collector_error", "certcentral_user_days_since_last_login",
+	"certcentral_user_never_logged_in", "certcentral_domain_dcv_status", "certcentral_domain_dcv_expiry_timestamp_seconds",
+	"certcentral_certificate_expiry_timestamp_seconds",
+}
+
 func buildGlance(families []*dto.MetricFamily, now time.Time) glance {
 	m := metricsByName{}
 	for _, mf := range families {

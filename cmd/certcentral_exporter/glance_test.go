@@ -3,6 +3,9 @@ package main
 import (
 	"log/slog"
 	"net/http/httptest"
+	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -146,6 +149,20 @@ func TestLandingSummaryText(t *testing.T) {
 	} {
 		if !strings.Contains(rec.Body.String(), want) {
 			t.Errorf("the summary lacks %q:\n%s", want, rec.Body.String())
+		}
+	}
+}
+
+// TestGlanceFamiliesListsWhatGlanceReads: the landing page asks for glanceFamilies only, so
+// every family glance.go names must be in it.
+func TestGlanceFamiliesListsWhatGlanceReads(t *testing.T) {
+	src, err := os.ReadFile("glance.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range regexp.MustCompile(`"(certcentral_[a-z_]+)"`).FindAllStringSubmatch(string(src), -1) {
+		if !slices.Contains(glanceFamilies, name[1]) {
+			t.Errorf("glance.go reads %s, which glanceFamilies does not list", name[1])
 		}
 	}
 }

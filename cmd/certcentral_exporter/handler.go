@@ -24,9 +24,16 @@ type metricsHandlerConfig struct {
 	timeoutOffset  time.Duration
 }
 
-// scrapeTarget says what one request scrapes: the accounts' exporters and the process-wide
-// gatherers, or a reason (with an HTTP status) why the request names nothing to scrape.
-type scrapeTarget func(r *http.Request) (exporters []*collector.Exporter, others []prometheus.Gatherer, status int, reason string)
+// scrapeTarget says what one request scrapes: the accounts' exporters, the process-wide
+// gatherers and the cache of the target's answer, or a reason (with an HTTP status) why the
+// request names nothing to scrape.
+type scrapeTarget func(r *http.Request) (t target, status int, reason string)
+
+type target struct {
+	exporters []*collector.Exporter
+	others    []prometheus.Gatherer
+	cache     *collector.ResponseCache
+}
 
 // newMetricsHandler serves one scrape per request, bounded by the scrape's deadline. Scrapes
 // beyond maxRequests at once get 503; only GET and HEAD are scrapes.
@@ -46,7 +53,7 @@ func newMetricsHandler(c metricsHandlerConfig, target scrapeTarget) http.Handler
 			http.Error(w, "only GET and HEAD scrape metrics", http.StatusMethodNotAllowed)
 			return
 		}
-		exporters, others, status, reason := target(r)
+		t, status, reason := target(r)
 		if status != 0 {
 			http.Error(w, reason, status)
 			return
@@ -62,39 +69,51 @@ func newMetricsHandler(c metricsHandlerConfig, target scrapeTarget) http.Handler
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), scrapeTimeout(r, c.defaultTimeout, c.timeoutOffset))
 		defer cancel()
-		// Prometheus asks for the text format: serve the data as encoded once per collection.
-		// Other formats (protobuf) take the general path.
+		// Prometheus asks for the text format: serve the part made from the collections as
+		// assembled (and compressed) once per collection. Other formats (protobuf) take the
+		// general path.
 		if format := expfmt.NegotiateAccept(r.Header, expfmt.DefaultAcceptedFormats()...); format.FormatType() == expfmt.TypeTextPlain {
-			w.Header().Set("Content-Type", string(format))
-			if err := collector.WriteText(ctx, w, format, exporters, others...); err != nil {
+			resp, err := collector.Scrape(ctx, t.cache, format, t.exporters, t.others...)
+			if err != nil {
 				c.logger.Error("error serving metrics", "err", err)
+			}
+			w.Header().Set("Content-Type", string(format))
+			if gz, ok := w.(*gzipResponseWriter); ok {
+				err = gz.writeMembers(resp.StaticGzip(), resp.Volatile)
+			} else {
+				w.Header().Set("Content-Length", strconv.Itoa(resp.Size()))
+				_, err = resp.WriteTo(w)
+			}
+			if err != nil {
+				c.logger.Debug("scrape answer not sent whole", "err", err)
 			}
 			return
 		}
-		promhttp.HandlerFor(collector.Gatherer(ctx, exporters, others...), opts).ServeHTTP(w, r)
+		promhttp.HandlerFor(collector.Gatherer(ctx, t.exporters, t.others...), opts).ServeHTTP(w, r)
 	}))
 }
 
 // allAccounts is the /metrics target: every account, and the process's own metrics.
 func allAccounts(set *accounts.Set, process prometheus.Gatherer) scrapeTarget {
-	return func(*http.Request) ([]*collector.Exporter, []prometheus.Gatherer, int, string) {
-		return set.Exporters(), []prometheus.Gatherer{process}, 0, ""
+	cache := collector.NewResponseCache()
+	return func(*http.Request) (target, int, string) {
+		return target{exporters: set.Exporters(), others: []prometheus.Gatherer{process}, cache: cache}, 0, ""
 	}
 }
 
 // oneAccount is the /probe target: the account named by ?account=, as snmp_exporter's
 // targets are names from its config. The name is never a key or a URL.
 func oneAccount(set *accounts.Set) scrapeTarget {
-	return func(r *http.Request) ([]*collector.Exporter, []prometheus.Gatherer, int, string) {
+	return func(r *http.Request) (target, int, string) {
 		name := r.URL.Query().Get("account")
 		if name == "" {
-			return nil, nil, http.StatusBadRequest, "missing ?account=NAME: name one of the accounts in the config (" + namesHint(set.Config().Names()) + ")"
+			return target{}, http.StatusBadRequest, "missing ?account=NAME: name one of the accounts in the config (" + namesHint(set.Config().Names()) + ")"
 		}
 		a, ok := set.Lookup(name)
 		if !ok {
-			return nil, nil, http.StatusBadRequest, fmt.Sprintf("unknown account %s: the config has %s", quoteShort(name), namesHint(set.Config().Names()))
+			return target{}, http.StatusBadRequest, fmt.Sprintf("unknown account %s: the config has %s", quoteShort(name), namesHint(set.Config().Names()))
 		}
-		return []*collector.Exporter{a.Exporter}, nil, 0, ""
+		return target{exporters: []*collector.Exporter{a.Exporter}, cache: a.Exporter.ResponseCache()}, 0, ""
 	}
 }
 

@@ -36,8 +36,8 @@ func newTestMetricsServer(t *testing.T) (*httptest.Server, *checkSim) {
 	t.Cleanup(exp.Close)
 	srv := httptest.NewServer(newMetricsHandler(metricsHandlerConfig{
 		logger: slog.New(slog.DiscardHandler), defaultTimeout: 10 * time.Second, timeoutOffset: 500 * time.Millisecond,
-	}, func(*http.Request) ([]*collector.Exporter, []prometheus.Gatherer, int, string) {
-		return []*collector.Exporter{exp}, []prometheus.Gatherer{prometheus.NewRegistry()}, 0, ""
+	}, func(*http.Request) (target, int, string) {
+		return target{exporters: []*collector.Exporter{exp}, others: []prometheus.Gatherer{prometheus.NewRegistry()}, cache: exp.ResponseCache()}, 0, ""
 	}))
 	t.Cleanup(srv.Close)
 	return srv, sim

@@ -135,7 +135,7 @@ func newLandingPage(c landingConfig) http.Handler {
 		var views []accountView
 		for _, a := range c.set.Accounts() {
 			v := accountView{Name: a.Config.Name, BaseURL: a.Client.BaseURL(), KeySource: a.KeyInfo.Source,
-				Collectors: a.Exporter.Status(), Glance: buildGlance(a.Exporter.Cached(), time.Now())}
+				Collectors: a.Exporter.Status(), Glance: buildGlance(a.Exporter.Cached(glanceFamilies...), time.Now())}
 			var labels []string
 			for _, p := range a.Config.LabelPairs()[1:] {
 				labels = append(labels, p[0]+"="+strconv.Quote(p[1]))

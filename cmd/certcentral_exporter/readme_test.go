@@ -36,6 +36,8 @@ func TestReadmeListsEveryFlag(t *testing.T) {
 				name = "`--[no-]collector.<name>`"
 			case "collector." + d.Name + ".min-interval":
 				name = "`--collector.<name>.min-interval`"
+			case "collector." + d.Name + ".check-interval":
+				name = "`--collector.<name>.check-interval`"
 			}
 		}
 		if !strings.Contains(string(readme), name) {

@@ -85,8 +85,8 @@ func TestSecretsNeverShown(t *testing.T) {
 				out.add(strings.Join(args, " "), stdout+stderr)
 			}
 
-			exp := testbin.StartServer(t, exporter, append([]string{
-				"--certcentral.cache-ttl=0s", "--certcentral.rate-limit=0", "--certcentral.stale-data-max-age=0s"}, common...), use.env...)
+			exp := testbin.StartServer(t, exporter, append(append(refreshEveryScrape(),
+				"--certcentral.rate-limit=0", "--certcentral.stale-data-max-age=0s"), common...), use.env...)
 			expURL := exp.URL()
 			exp.WaitHTTP(t, expURL+"/-/healthy", 10*time.Second)
 

@@ -167,7 +167,7 @@ func TestWebConfigTLSAndBasicAuth(t *testing.T) {
 // TestMaxRequests: beyond --web.max-requests concurrent scrapes the exporter answers 503 at
 // once instead of queueing them.
 func TestMaxRequests(t *testing.T) {
-	s := startWebStack(t, []string{"--latency=2s"}, []string{"--web.max-requests=1", "--certcentral.cache-ttl=0s"})
+	s := startWebStack(t, []string{"--latency=2s"}, append(refreshEveryScrape(), "--web.max-requests=1"))
 	s.exporter.WaitHTTP(t, s.exporterURL+"/-/healthy", 10*time.Second)
 	type answer struct {
 		code int

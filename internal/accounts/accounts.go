@@ -252,6 +252,7 @@ func (s *Set) build(ac config.Account, key config.APIKey) (*Account, error) {
 		Options:           ac.Options,
 		CacheTTL:          ac.CacheTTL,
 		MinInterval:       ac.MinInterval,
+		CheckInterval:     ac.CheckInterval,
 		CollectionTimeout: ac.CollectionTimeout,
 		StaleDataMaxAge:   ac.StaleDataMaxAge,
 		Logger:            s.opts.Logger.With("account", ac.Name),

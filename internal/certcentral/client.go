@@ -418,6 +418,9 @@ func (c *cappedReader) markValue(offset int64) { c.valueStart = offset }
 var errTooLarge = errors.New("response body exceeds the size cap")
 
 func (c *cappedReader) Read(p []byte) (int, error) {
+	if c.valueExceeded || c.exceeded {
+		return 0, errTooLarge // for good: a decoder that reads on must not get past the cap
+	}
 	if c.remaining <= 0 {
 		// Probe for one more byte to tell "exactly at the cap" from "over it".
 		var one [1]byte

@@ -14,6 +14,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -47,14 +48,27 @@ func seedList(f *testing.F, collection string, extra ...string) {
 // every counted item handed over once, never more items than the input holds, and exactly
 // the array's elements when the input is valid JSON and decoding succeeded.
 func fuzzList[R any](t *testing.T, data []byte, collection string, check func(t *testing.T, r *R)) {
-	delivered := 0
-	_, n, err := decodeList(bytes.NewReader(data), collection, func(r *R) error {
-		delivered++
+	var got []*R
+	pg, n, err := decodeList(bytes.NewReader(data), collection, func(r *R) error {
+		got = append(got, r)
 		check(t, r)
 		return nil
 	})
-	if delivered != n {
-		t.Fatalf("%d items handed over, %d counted", delivered, n)
+	if len(got) != n {
+		t.Fatalf("%d items handed over, %d counted", len(got), n)
+	}
+	// The fast path reads what encoding/json alone reads: the same items, the same page, and
+	// an error exactly when it has one.
+	var want []*R
+	wantPg, _, wantErr := decodeListStd(bytes.NewReader(data), collection, func(r *R) error {
+		want = append(want, r)
+		return nil
+	}, nil)
+	if (err == nil) != (wantErr == nil) {
+		t.Fatalf("error %v, encoding/json's %v", err, wantErr)
+	}
+	if err == nil && (!reflect.DeepEqual(got, want) || !reflect.DeepEqual(pg, wantPg)) {
+		t.Fatalf("decoded\n%s\nencoding/json decoded\n%s", dump(got, pg), dump(want, wantPg))
 	}
 	// Every element is an object or null: an upper bound that needs no JSON parser.
 	if bound := bytes.Count(data, []byte("{")) + bytes.Count(data, []byte("null")); n > bound {
@@ -63,10 +77,19 @@ func fuzzList[R any](t *testing.T, data []byte, collection string, check func(t 
 	if err != nil || !json.Valid(data) {
 		return
 	}
-	want, ok := countElements(data, collection)
-	if ok && want != n {
-		t.Fatalf("%d items decoded, the input's %q arrays hold %d", n, collection, want)
+	elements, ok := countElements(data, collection)
+	if ok && elements != n {
+		t.Fatalf("%d items decoded, the input's %q arrays hold %d", n, collection, elements)
 	}
+}
+
+func dump[R any](items []*R, pg *page) string {
+	var b strings.Builder
+	for _, it := range items {
+		fmt.Fprintf(&b, "%+v\n", *it)
+	}
+	fmt.Fprintf(&b, "page %+v", pg)
+	return b.String()
 }
 
 // countElements counts the elements of every top-level key equal to collection, decoding them

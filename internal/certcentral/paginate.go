@@ -67,15 +67,15 @@ type identified interface {
 	itemID() (id int64, ok bool)
 }
 
-// decodeList streams one list body: it walks the top-level object, hands every element of
-// the collection array to fn one at a time (so a page is never held twice in memory) and
-// returns the page object if there was one. An absent collection key is an empty list.
-// fn may stop the read by returning an error, which decodeList returns.
-func decodeList[R any](r io.Reader, collection string, fn func(*R) error) (pg *page, items int, err error) {
+// decodeListStd is decodeList with encoding/json alone: the reference the fast path must
+// match, and what reads the rest of a body from an item the fast path cannot read as
+// encoding/json would (see decode_fast.go). mark, when set, is told where each value begins
+// in dec's input.
+func decodeListStd[R any](r io.Reader, collection string, fn func(*R) error, markAt func(offset int64)) (pg *page, items int, err error) {
 	dec := json.NewDecoder(r)
 	mark := func() {}
-	if m, ok := r.(valueMarker); ok {
-		mark = func() { m.markValue(dec.InputOffset()) }
+	if markAt != nil {
+		mark = func() { markAt(dec.InputOffset()) }
 	}
 	if err := expectDelim(dec, '{'); err != nil {
 		return nil, 0, err

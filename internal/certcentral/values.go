@@ -86,6 +86,10 @@ type flexInt struct {
 func (f *flexInt) UnmarshalJSON(b []byte) error {
 	*f = flexInt{}
 	b = bytes.TrimSpace(b)
+	if n, ok := smallUint(b); ok { // the commonest value, read without a copy
+		*f = flexInt{Value: n, Valid: true}
+		return nil
+	}
 	s := string(b)
 	if len(b) > 0 && b[0] == '"' {
 		if err := json.Unmarshal(b, &s); err != nil {
@@ -108,6 +112,21 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 	}
 	*f = flexInt{Value: int64(fl), Valid: true}
 	return nil
+}
+
+// smallUint reads b when it is 1 to 18 decimal digits, a value no int64 can overflow.
+func smallUint(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
 }
 
 // id returns the value as an object's identity: only a positive integer is one. Items without
@@ -170,6 +189,13 @@ var zonedLayouts = []string{
 // one as a zero offset). A date alone is midnight in zone legacy.
 func parseInstant(s string, legacy *time.Location) (time.Time, error) {
 	s = strings.TrimSpace(s)
+	if isPlainDate(s) {
+		// The commonest value (valid_till, valid_from): no other layout can match ten
+		// characters of a date, so try the one that can first.
+		if t, err := time.ParseInLocation(layoutDate, s, legacy); err == nil {
+			return t, nil
+		}
+	}
 	orig := s
 	for _, suffix := range []string{" UTC", " GMT"} {
 		if rest, ok := strings.CutSuffix(s, suffix); ok {
@@ -192,6 +218,19 @@ func parseInstant(s string, legacy *time.Location) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("unrecognised time %q", TruncateText(orig, 64))
+}
+
+// isPlainDate says whether s has the shape YYYY-MM-DD.
+func isPlainDate(s string) bool {
+	if len(s) != len(layoutDate) || s[4] != '-' || s[7] != '-' {
+		return false
+	}
+	for i, c := range []byte(s) {
+		if i != 4 && i != 7 && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // placeholderBefore: a date before this is a placeholder for "none", not a moment: MySQL's

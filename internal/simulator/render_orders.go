@@ -1,7 +1,9 @@
 package simulator
 
 import (
+	"cmp"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,7 +50,8 @@ type orderJSON struct {
 // renderOrders answers GET /order/certificate with filters[status],
 // filters[valid_till] (">DATE", "<DATE", ">=DATE", "<=DATE", "A...B" or an
 // exact date), filters[id], filters[product_name_id], filters[common_name],
-// filters[is_renewed] and container_id. sort is ignored: output is by id.
+// filters[is_renewed] and container_id, sorted by id unless sort names date_created or id
+// (a "-" before a key sorts it descending, keys separated by commas; other keys are ignored).
 func renderOrders(ds *Dataset, q url.Values, now time.Time) response {
 	limit, offset := pageParams(q)
 	status := q.Get("filters[status]")
@@ -70,7 +73,15 @@ func renderOrders(ds *Dataset, q url.Values, now time.Time) response {
 		}
 		return validTill(o)
 	}
-	items, total := pageOf(ds.Orders, match, limit, offset)
+	var items []*Order
+	var total int
+	if less := orderSort(q.Get("sort")); less != nil {
+		all, n := pageOf(ds.Orders, match, len(ds.Orders), 0)
+		slices.SortStableFunc(all, less)
+		items, total = all[min(offset, n):min(offset+limit, n)], n
+	} else {
+		items, total = pageOf(ds.Orders, match, limit, offset)
+	}
 	body := struct {
 		Orders []orderJSON `json:"orders,omitempty"`
 		Page   pageJSON    `json:"page"`
@@ -79,6 +90,41 @@ func renderOrders(ds *Dataset, q url.Values, now time.Time) response {
 		body.Orders = append(body.Orders, renderOrder(o, now))
 	}
 	return okJSON(body)
+}
+
+// orderSort compares orders by the keys of a sort parameter ("-date_created", "id"); nil
+// when it names none the simulator sorts by (the id order is kept).
+func orderSort(param string) func(a, b *Order) int {
+	var keys []func(a, b *Order) int
+	for _, k := range strings.Split(param, ",") {
+		k = strings.TrimSpace(k)
+		desc := strings.HasPrefix(k, "-")
+		var by func(a, b *Order) int
+		switch strings.TrimPrefix(k, "-") {
+		case "date_created":
+			by = func(a, b *Order) int { return a.Created.Compare(b.Created) }
+		case "id":
+			by = func(a, b *Order) int { return cmp.Compare(a.ID, b.ID) }
+		default:
+			continue
+		}
+		if desc {
+			asc := by
+			by = func(a, b *Order) int { return asc(b, a) }
+		}
+		keys = append(keys, by)
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	return func(a, b *Order) int {
+		for _, k := range keys {
+			if c := k(a, b); c != 0 {
+				return c
+			}
+		}
+		return 0
+	}
 }
 
 // validTillMatcher compares YYYY-MM-DD strings, which order like dates. A

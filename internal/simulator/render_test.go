@@ -354,6 +354,12 @@ func TestOrderQuirks(t *testing.T) {
 		{"filters%5Bvalid_till%5D=%3E2024-03-10", []float64{100}},
 		{"filters[status]=issued&filters[valid_till]=>2000-01-01&sort=-date_created", []float64{100, 102}},
 		{"filters[valid_till]=<2024-01-01", []float64{102}},
+		// The newest order, as the exporter's check for new orders asks.
+		{"sort=-date_created&limit=1", []float64{101}},
+		{"sort=-date_created&limit=1&offset=1", []float64{100}},
+		{"sort=date_created", []float64{102, 100, 101}},
+		{"sort=-id", []float64{102, 101, 100}},
+		{"sort=common_name", []float64{100, 101, 102}}, // a key the simulator does not sort by
 		{"filters[valid_till]=2023-01-01+00:00:00...2023-12-31+00:00:00", []float64{102}},
 	}
 	for _, c := range cases {

@@ -17,7 +17,7 @@ import (
 // account, warm scrape latency of /metrics (every account) and of /probe (one account), and
 // API requests per full collection against the minimum.
 func (b *bench) fleet(n int, a account, warmScrapes int) {
-	fmt.Printf("== 6. fleet: %d accounts of %d users, %d domains, %d orders in one exporter process ==\n", n, a.users, a.domains, a.orders)
+	fmt.Printf("== fleet: %d accounts of %d users, %d domains, %d orders in one exporter process ==\n", n, a.users, a.domains, a.orders)
 	dir, err := os.MkdirTemp("", "bench-fleet-*")
 	if err != nil {
 		fail("%v", err)
@@ -112,7 +112,7 @@ func (e *exporter) scrapePath(path string, timeout time.Duration) (int, time.Dur
 	req.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", strconv.FormatFloat(timeout.Seconds(), 'f', -1, 64))
 	req.Header.Set("Accept-Encoding", "gzip")
 	start := time.Now()
-	resp, err := (&http.Client{Timeout: timeout + 5*time.Second, Transport: &http.Transport{DisableCompression: true}}).Do(req)
+	resp, err := scrapeClient(timeout).Do(req)
 	if err != nil {
 		fail("scrape %s: %v", path, err)
 	}

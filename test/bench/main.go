@@ -5,6 +5,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -43,14 +44,15 @@ func main() {
 		which      = flag.String("accounts", "typical,large", "accounts to measure")
 		latency    = flag.Duration("latency", 100*time.Millisecond, "latency the simulator adds to every request")
 		warm       = flag.Int("warm-scrapes", 200, "scrapes for the warm latency figures")
-		longRun    = flag.Duration("long-run", 10*time.Minute, "duration of the two-scraper run on the large account (0 skips it)")
-		longPeriod = flag.Duration("long-interval", 10*time.Second, "scrape interval of each scraper in the long run")
+		longRun    = flag.Duration("long-run", 10*time.Minute, "duration of the two-scraper run on the large account and of the side-by-side run with the one-request-per-scrape model (0 skips both)")
+		longPeriod = flag.Duration("long-interval", 15*time.Second, "scrape interval of each scraper in the long run")
 		fleetSize  = flag.Int("fleet", 50, "accounts of the fleet figure, each 200 users, 500 domains, 1,000 orders (0 skips it)")
 	)
 	flag.Parse()
 	b := &bench{bin: *bin, latency: *latency}
 	defer b.stopAll()
 	b.machine()
+	b.decoding()
 	for _, name := range strings.Split(*which, ",") {
 		acct, ok := accounts[name]
 		if !ok {
@@ -61,8 +63,18 @@ func main() {
 	if *fleetSize > 1 {
 		b.fleet(*fleetSize, account{"fleet", 200, 500, 1000}, *warm)
 	}
-	if *longRun > 0 && strings.Contains(*which, "large") {
-		b.longRun(accounts["large"], *longRun, *longPeriod)
+	if *longRun > 0 {
+		// Both runs take the same wall time and measure requests, not latency: side by side.
+		var long, side strings.Builder
+		var wg sync.WaitGroup
+		if strings.Contains(*which, "large") {
+			wg.Add(1)
+			go func() { defer wg.Done(); b.longRun(&long, accounts["large"], *longRun, *longPeriod) }()
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); b.sideBySide(&side, accounts["typical"], *longRun, time.Minute) }()
+		wg.Wait()
+		fmt.Print(long.String(), side.String())
 	}
 }
 
@@ -232,7 +244,7 @@ func (e *exporter) scrape(timeout time.Duration) (string, time.Duration) {
 	req.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", strconv.FormatFloat(timeout.Seconds(), 'f', -1, 64))
 	req.Header.Set("Accept-Encoding", "gzip") // as Prometheus does; the client does not decode it
 	start := time.Now()
-	resp, err := (&http.Client{Timeout: timeout + 5*time.Second, Transport: &http.Transport{DisableCompression: true}}).Do(req)
+	resp, err := scrapeClient(timeout).Do(req)
 	if err != nil {
 		fail("scrape: %v", err)
 	}
@@ -243,6 +255,14 @@ func (e *exporter) scrape(timeout time.Duration) (string, time.Duration) {
 		fail("scrape answered %d", resp.StatusCode)
 	}
 	return string(body), took
+}
+
+// scrapeTransport is shared by every scrape, as a Prometheus server keeps its connection to a
+// target open between scrapes; it does not decode gzip, which the scrape asks for itself.
+var scrapeTransport = &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 8}
+
+func scrapeClient(timeout time.Duration) *http.Client {
+	return &http.Client{Timeout: timeout + 5*time.Second, Transport: scrapeTransport}
 }
 
 // plainScrape is a scrape without compression, for reading values.
@@ -298,14 +318,24 @@ func minimumRequests(a account) int {
 // defaultCollectors are the collectors on by default, whose data every scrape must carry.
 var defaultCollectors = []string{"account", "balance", "domains", "orders", "organizations", "products", "requests", "users"}
 
-// coldCollection starts a fresh exporter against a fresh window and times its first scrape,
-// which waits for every collection (a generous scrape timeout). It checks all succeeded.
-func (b *bench) coldCollection(s *sim, keyFile string, extra ...string) (*exporter, time.Duration, string, int) {
+// coldCollection starts a fresh exporter against a fresh window, without scraping it, and
+// times its first full read from the exporter's start to the simulator's answer to the last
+// request it needs (collections start when the exporter does, not at the first scrape). A
+// scrape then checks that every collector succeeded.
+func (b *bench) coldCollection(s *sim, a account, keyFile string, extra ...string) (*exporter, time.Duration, string, int) {
 	s.reset()
+	start := time.Now()
 	e := b.startExporter(s, keyFile, extra...)
-	_, took := e.scrape(5 * time.Minute)
-	requests := s.stats().total() // before the next scrape refreshes what has aged meanwhile
+	want := minimumRequests(a)
+	for s.stats().total() < want {
+		if time.Since(start) > 5*time.Minute {
+			fail("cold collection: %d of %d requests after 5 minutes", s.stats().total(), want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	took := time.Since(start)
 	body := e.plainScrape(time.Minute)
+	requests := s.stats().total()
 	if n := sumSeries(body, "certcentral_collector_success"); int(n) != len(defaultCollectors) {
 		fail("cold collection: only %v of %d collectors succeeded:\n%s", n, len(defaultCollectors), testbin.Lines(body, "certcentral_collector_error"))
 	}
@@ -328,16 +358,21 @@ func verdict(ok bool) string {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond)) }
 
+// msFine shows a short duration with a tenth of a millisecond.
+func msFine(d time.Duration) string {
+	return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+}
+
 func (b *bench) measure(a account, warmScrapes int) {
 	fmt.Printf("== %s account: %d users, %d domains, %d orders ==\n", a.name, a.users, a.domains, a.orders)
 	keyFile := writeKey()
 	s := b.startSim(a, keyFile, b.latency)
 	defer stop(s.cmd)
 
-	// 1 and 2: requests per full collection, and cold time with our concurrency.
-	e, concTime, body, requests := b.coldCollection(s, keyFile)
+	// Requests per full collection, and its time from the exporter's start with our concurrency.
+	e, concTime, body, requests := b.coldCollection(s, a, keyFile)
 	minimum := minimumRequests(a)
-	fmt.Printf("1. API requests per full collection: %d (minimum possible %d): target equal: %s\n",
+	fmt.Printf("   API requests per full collection: %d (minimum possible %d): target equal: %s\n",
 		requests, minimum, verdict(requests == minimum))
 
 	// Completeness: the counts equal the dataset.
@@ -347,63 +382,75 @@ func (b *bench) measure(a account, warmScrapes int) {
 	fmt.Printf("   completeness: users %v/%d, domains %v/%d, orders %v/%d: %s\n", users, a.users, domains, a.domains,
 		orders, a.orders, verdict(int(users) == a.users && int(domains) == a.domains && int(orders) == a.orders))
 
-	// 3: warm scrapes while the data is cached.
-	var lat []time.Duration
-	for i := 0; i < warmScrapes; i++ {
-		_, took := e.scrape(30 * time.Second)
-		lat = append(lat, took)
+	// Goal 1: warm scrapes while the data is cached, in three rounds on this shared machine:
+	// the round with the median p99 is the figure.
+	type round struct{ p50, p99 time.Duration }
+	var rounds []round
+	for range 3 {
+		var lat []time.Duration
+		for i := 0; i < warmScrapes; i++ {
+			_, took := e.scrape(30 * time.Second)
+			lat = append(lat, took)
+		}
+		rounds = append(rounds, round{percentile(lat, 50), percentile(lat, 99)})
 	}
-	p50, p99 := percentile(lat, 50), percentile(lat, 99)
-	target := 50 * time.Millisecond
+	slices.SortFunc(rounds, func(x, y round) int { return cmp.Compare(x.p99, y.p99) })
+	p50, p99 := rounds[1].p50, rounds[1].p99
+	target := 5 * time.Millisecond
 	if a.name == "large" {
-		target = time.Second
+		target = 25 * time.Millisecond
 	}
-	fmt.Printf("3. warm scrape latency over %d scrapes (gzip, as Prometheus asks): p50 %s, p99 %s: target p99 < %s: %s\n",
-		warmScrapes, ms(p50), ms(p99), target, verdict(p99 < target))
+	fmt.Printf("goal 1. warm scrape latency, median of 3 rounds of %d scrapes (gzip, as Prometheus asks): p50 %s, p99 %s (rounds' p99 %s, %s, %s): target p99 < %s: %s\n",
+		warmScrapes, msFine(p50), msFine(p99), msFine(rounds[0].p99), msFine(rounds[1].p99), msFine(rounds[2].p99), target, verdict(p99 < target))
 	series := strings.Count(body, "\n") - 2*strings.Count(body, "# HELP")
 	fmt.Printf("   exposition: %d series, %.1f MB uncompressed\n", series, float64(len(body))/1e6)
 
-	// 4: peak RSS (the large account's is the target).
+	// Goal 2: peak RSS (the large account's is the target).
 	rss := peakRSS(e.cmd)
-	rssLine := fmt.Sprintf("4. peak RSS of the exporter during collection and scrapes: %.0f MiB", rss/(1<<20))
+	rssLine := fmt.Sprintf("goal 2. peak RSS of the exporter during collection and scrapes: %.0f MiB", rss/(1<<20))
 	if a.name == "large" {
-		rssLine += fmt.Sprintf(": target < 256 MiB: %s", verdict(rss < 256<<20))
+		rssLine += fmt.Sprintf(": target < 128 MiB: %s", verdict(rss < 128<<20))
 	}
 	fmt.Println(rssLine)
+
+	// Goal 4: requests per hour at the collectors' intervals.
+	fmt.Println(requestsPerHour(body, requests))
 	stop(e.cmd)
 
-	// 2: the same client forced to fetch pages one at a time.
-	e, seqTime, _, _ := b.coldCollection(s, keyFile, "--certcentral.page-concurrency=1")
+	// The same client forced to fetch pages one at a time.
+	e, seqTime, _, _ := b.coldCollection(s, a, keyFile, "--certcentral.page-concurrency=1")
 	stop(e.cmd)
 
 	// The floor: two round trips plus decoding, where decoding is measured as the cold
 	// collection against the same account with no injected latency.
 	s0 := b.startSim(a, keyFile, 0)
-	e, zeroTime, _, _ := b.coldCollection(s0, keyFile)
+	e, zeroTime, _, _ := b.coldCollection(s0, a, keyFile)
 	stop(e.cmd)
 	stop(s0.cmd)
-	line := fmt.Sprintf("2. cold collection: %s concurrent vs %s one page at a time (%.1fx faster)",
+	line := fmt.Sprintf("   first full read from the exporter's start (no scrape): %s concurrent vs %s one page at a time (%.1fx faster)",
 		ms(concTime), ms(seqTime), float64(seqTime)/float64(concTime))
 	// The default burst budget allows 50 requests in any 5 s: a read of n requests cannot end
-	// before (ceil(n/50)-1) windows have passed, whatever the latency.
-	budgetBound := time.Duration(math.Ceil(float64(requests)/50)-1) * 5 * time.Second
-	if budgetBound > 0 {
-		line += fmt.Sprintf("; with no injected latency %s: bounded by the request budget (%d requests at 50 per 5 s need at least %s), not by round trips",
-			ms(zeroTime), requests, budgetBound)
+	// before (ceil(n/50)-1) windows have passed and the last requests have had their round trip.
+	if windows := math.Ceil(float64(requests)/50) - 1; windows > 0 {
+		floor := time.Duration(windows)*5*time.Second + b.latency
+		ratio := float64(concTime) / float64(floor)
+		fmt.Println(line)
+		fmt.Printf("goal 5. first full read of the %s account from the exporter's start: %s; the request budget's floor (%d requests at 50 per 5 s: %.0f windows of 5 s + one round trip) %s; with no injected latency %s: ratio to the floor %.2f: target <= 1.1: %s\n",
+			a.name, ms(concTime), requests, windows, ms(floor), ms(zeroTime), ratio, verdict(ratio <= 1.1))
 	} else {
 		floor := 2*b.latency + zeroTime
 		ratio := float64(concTime) / float64(floor)
 		line += fmt.Sprintf("; floor (2 round trips + %s decoding) %s, ratio to floor %.2f: target <= 1.5: %s",
 			ms(zeroTime), ms(floor), ratio, verdict(ratio <= 1.5))
+		fmt.Println(line)
 	}
-	fmt.Println(line)
 	fmt.Println()
 }
 
 // longRun scrapes the large account with two scrapers for d and reports 429s and the oldest
 // data age any scrape served.
-func (b *bench) longRun(a account, d, interval time.Duration) {
-	fmt.Printf("== 5. %s run on the %s account: two scrapers every %s ==\n", d, a.name, interval)
+func (b *bench) longRun(out io.Writer, a account, d, interval time.Duration) {
+	fmt.Fprintf(out, "== %s run on the %s account: two scrapers every %s ==\n", d, a.name, interval)
 	keyFile := writeKey()
 	s := b.startSim(a, keyFile, b.latency)
 	defer stop(s.cmd)
@@ -462,10 +509,10 @@ func (b *bench) longRun(a account, d, interval time.Duration) {
 	}
 	wg.Wait()
 	st := s.stats()
-	fmt.Printf("   scrapes %d (slowest %s, %d before the first complete collection), API requests %d, writes %d\n",
-		scrapes, ms(slowest), noData, st.total(), st.Writes)
-	fmt.Printf("   429 answers seen by the simulator: %d: target 0: %s\n", st.RateLimited, verdict(st.RateLimited == 0))
-	fmt.Printf("   oldest data age served: %s\n", oldest.Round(time.Second))
+	fmt.Fprintf(out, "   scrapes %d (slowest %s, %d before the first complete collection), API requests %d (%d after the first full read of %d), writes %d\n",
+		scrapes, ms(slowest), noData, st.total(), st.total()-minimumRequests(a), minimumRequests(a), st.Writes)
+	fmt.Fprintf(out, "   429 answers seen by the simulator: %d: target 0: %s\n", st.RateLimited, verdict(st.RateLimited == 0))
+	fmt.Fprintf(out, "   oldest data age served: %s (the collectors' intervals, see README \"Refresh intervals\")\n\n", oldest.Round(time.Second))
 }
 
 func writeKey() string {

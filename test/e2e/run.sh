@@ -144,11 +144,17 @@ start sim-fleet bin/certcentral-simulator --web.listen-address=127.0.0.1:0 --sce
   --account-key-file=us="$work/fleet-us.key" --account-key-file=eu="$work/fleet-eu.key"
 SIM_FLEET=$(bound sim-fleet)
 
+# The run lasts minutes: every collector refreshes at --certcentral.cache-ttl (10 s) instead of
+# its default interval (minutes, see README "Refresh intervals"), so that the changed account
+# and the faults show within the run. The flags come from --help, so that a new collector is
+# covered.
+# shellcheck disable=SC2207
+fast_refresh=($(bin/certcentral_exporter --help 2>&1 | grep -o -- '--collector\.[a-z_]*\.\(min\|check\)-interval' | sed 's/$/=0s/'))
 exporter() { # exporter NAME SIMULATOR_ADDR KEY_FILE [FLAGS...]
   local n=$1 addr=$2 key=$3
   shift 3
   start "exporter-$n" bin/certcentral_exporter --web.listen-address=127.0.0.1:0 \
-    --certcentral.url="http://$addr/services/v2" --certcentral.api-key-file="$key" "$@"
+    --certcentral.url="http://$addr/services/v2" --certcentral.api-key-file="$key" "${fast_refresh[@]}" "$@"
 }
 # The api_keys collector is off by default; demo needs it for the API key alerts, and healthy
 # has it too so that its unrestricted ACME URL of an Administrator proves those alerts silent.

@@ -87,7 +87,7 @@ for want in \
   "ghost.admin@example.com (Administrator): never signed in" \
   "legacy.example.com: DCV expired: redo it" \
   "alt.beispiel.example: DCV expired: redo it" \
-  "vpn.example.com (ssl_plus, order 11000005): expired 3 days ago" \
+  "vpn.example.com (ssl_plus, order 11000005): expired " \
   "FAILED: invalid_key" "8 of 8 collectors failing" \
   '&lt;script&gt;document.title="INJECTED"&lt;/script&gt; (Administrator): never signed in' \
   "<title>certcentral_exporter</title>"; do

@@ -265,8 +265,9 @@ func ParseLastLogin(s string) (time.Time, error) {
 // include_dcv_expiration_time=true a UTC datetime.
 func ParseDCVDate(s string) (time.Time, error) { return parseInstant(s, Mountain) }
 
-// ParseCertificateDate parses certificate.valid_till/valid_from ("2024-06-15"). The zone is
-// not documented; we read the start of the day in UTC, which errs on the early side.
+// ParseCertificateDate parses certificate.valid_till/valid_from ("2024-06-15") as the start of
+// that day in UTC (the zone is not documented). The orders decoder moves valid_till and
+// order_valid_till to the end of the day, since a certificate is valid through its last date.
 func ParseCertificateDate(s string) (time.Time, error) { return parseInstant(s, time.UTC) }
 
 // ParseTimestamp parses the ISO-8601 "+00:00" timestamps (date_created and friends).

@@ -2,7 +2,7 @@
 # Checks what `make release` built in dist/ (`make release-check`; CI runs both):
 #  1. VERSION is a semantic version and CHANGELOG.md starts with an Unreleased section;
 #  2. the checksum file verifies, and an archive exists for each of the 6 OS/arch pairs, with
-#     the binary (its header names that OS and architecture), LICENSE, README, CHANGELOG, alert
+#     the binary (its header names that OS and architecture), LICENSE, THIRD_PARTY_NOTICES.md, README, CHANGELOG, alert
 #     rules, dashboards and examples inside;
 #  3. the .deb (amd64; the arm64 one has the same paths): dpkg-deb --info fields, conffiles, the contents with owners and modes, the
 #     binary's --version from the extracted package (version, revision, build date), the man
@@ -100,7 +100,7 @@ for target in linux-amd64 linux-arm64 darwin-amd64 darwin-arm64 windows-amd64 wi
   [ -f "$archive" ] || { fail "$archive missing"; continue; }
   grep -qxF "$(basename "$archive")" <(awk '{print $2}' "$sums") || fail "$archive not in the checksum file"
   missing=()
-  for f in "$exe" LICENSE README.md CHANGELOG.md alerts/certcentral.rules.yml \
+  for f in "$exe" LICENSE THIRD_PARTY_NOTICES.md README.md CHANGELOG.md alerts/certcentral.rules.yml \
     dashboards/certcentral-overview.json examples/certcentral.yml examples/systemd/certcentral_exporter.service; do
     grep -qxF "$name/$f" <<<"$list" || missing+=("$f")
   done
@@ -157,6 +157,7 @@ drwxr-x--- root/root ./etc/certcentral_exporter/
 -rw-r--r-- root/root ./usr/share/doc/certcentral-exporter/changelog.Debian.gz
 -rw-r--r-- root/root ./usr/share/doc/certcentral-exporter/README.md
 -rw-r--r-- root/root ./usr/share/doc/certcentral-exporter/LICENSE
+-rw-r--r-- root/root ./usr/share/doc/certcentral-exporter/THIRD_PARTY_NOTICES.md
 EOF
 if grep -E '\.key$|api-key|api\.key' <<<"$contents"; then fail "the package ships a key file"; else ok "no key file in the package"; fi
 
@@ -223,7 +224,8 @@ if [ -f "$rpm_file" ]; then
     /etc/certcentral_exporter /etc/certcentral_exporter/certcentral.yml \
     /usr/share/certcentral_exporter/alerts/certcentral.rules.yml \
     /usr/share/certcentral_exporter/dashboards/certcentral-overview.json \
-    /usr/share/man/man1/certcentral_exporter.1.gz /usr/share/doc/certcentral-exporter/LICENSE; do
+    /usr/share/man/man1/certcentral_exporter.1.gz /usr/share/doc/certcentral-exporter/LICENSE \
+    /usr/share/doc/certcentral-exporter/THIRD_PARTY_NOTICES.md; do
     grep -qxF "$f" <<<"$files" && ok "rpm holds $f" || fail "rpm lacks $f"
   done
   expect "rpm config files" "$(rpm -qpc "$rpm_file" 2>/dev/null | sort | tr '\n' ' ')" \

@@ -1,0 +1,190 @@
+// Command notices writes THIRD_PARTY_NOTICES.md: the licence texts of every Go module compiled
+// into the released exporter, on every platform the release builds for, and of the Go
+// standard library. The archives and the .deb/.rpm packages ship the file next to LICENSE: most
+// of those licences (BSD, MIT, Apache-2.0) ask that binary distributions carry their text.
+//
+// Run it from the repository root with `make generate`; `make check-generated` fails when the
+// committed file differs from a fresh run, so a new or updated dependency cannot ship without
+// its notice. The output depends only on go.mod's versions and the modules' files (sorted, no
+// time stamps, no Go version), so the same inputs give the same bytes.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// platforms are the release's GOOS/GOARCH pairs (.goreleaser.yaml): a module that only one of
+// them compiles in (golang.org/x/sys/windows, say) still ships in that archive.
+var platforms = []string{"linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64", "windows/amd64", "windows/arm64"}
+
+// module is one dependency as `go list` reports it.
+type module struct{ path, version, dir string }
+
+func main() {
+	pkg := flag.String("package", "./cmd/certcentral_exporter", "the released command")
+	out := flag.String("out", "THIRD_PARTY_NOTICES.md", "file to write")
+	flag.Parse()
+	if err := run(*pkg, *out); err != nil {
+		fmt.Fprintln(os.Stderr, "notices:", err)
+		os.Exit(1)
+	}
+	fmt.Println(*out)
+}
+
+func run(pkg, out string) error {
+	mods := map[string]module{}
+	for _, p := range platforms {
+		goos, goarch, _ := strings.Cut(p, "/")
+		found, err := listModules(pkg, goos, goarch)
+		if err != nil {
+			return fmt.Errorf("listing the modules of %s for %s: %w", pkg, p, err)
+		}
+		for _, m := range found {
+			mods[m.path] = m
+		}
+	}
+	goroot, err := goEnv("GOROOT")
+	if err != nil {
+		return err
+	}
+	data, err := render(slices.SortedFunc(mapValues(mods), func(a, b module) int { return strings.Compare(a.path, b.path) }), goroot)
+	if err != nil {
+		return err
+	}
+	if old, err := os.ReadFile(out); err == nil && bytes.Equal(old, data) {
+		return nil
+	}
+	return os.WriteFile(out, data, 0o644)
+}
+
+func mapValues(m map[string]module) func(func(module) bool) {
+	return func(yield func(module) bool) {
+		for _, v := range m {
+			if !yield(v) {
+				return
+			}
+		}
+	}
+}
+
+// listModules lists the modules (not the main one) whose packages the command compiles on one
+// platform, as the release builds it (CGO_ENABLED=0).
+func listModules(pkg, goos, goarch string) ([]module, error) {
+	cmd := exec.Command("go", "list", "-deps", "-f", "{{with .Module}}{{if not .Main}}{{.Path}}\t{{.Version}}\t{{.Dir}}{{end}}{{end}}", pkg)
+	cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0")
+	cmd.Stderr = os.Stderr
+	outb, err := cmd.Output()
+	if err != nil {
+		return nil, err
+	}
+	var mods []module
+	sc := bufio.NewScanner(bytes.NewReader(outb))
+	for sc.Scan() {
+		f := strings.Split(sc.Text(), "\t")
+		if len(f) != 3 {
+			continue // a standard library package: no module
+		}
+		if f[2] == "" {
+			return nil, fmt.Errorf("module %s@%s is not downloaded: run go mod download", f[0], f[1])
+		}
+		mods = append(mods, module{path: f[0], version: f[1], dir: f[2]})
+	}
+	return mods, sc.Err()
+}
+
+func goEnv(name string) (string, error) {
+	b, err := exec.Command("go", "env", name).Output()
+	if err != nil {
+		return "", fmt.Errorf("go env %s: %w", name, err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// noticeFile tells licence, copying, notice and patent grant files apart from the rest of a
+// module's root (LICENSE, LICENSE.md, LICENCE, COPYING, NOTICE, PATENTS, ...).
+func noticeFile(name string) bool {
+	u := strings.ToUpper(name)
+	if strings.HasSuffix(u, ".GO") {
+		return false // license.go and the like are code
+	}
+	for _, p := range []string{"LICENSE", "LICENCE", "COPYING", "NOTICE", "PATENTS"} {
+		if strings.HasPrefix(u, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// notices reads the notice files at the root of dir, sorted by name; none is an error, since
+// a dependency we cannot name a licence for must not ship unnoticed.
+func notices(dir string) ([][2]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out [][2]string
+	for _, e := range entries { // ReadDir sorts by name
+		if e.Type().IsRegular() && noticeFile(e.Name()) {
+			text, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, [2]string{e.Name(), strings.TrimRight(strings.ReplaceAll(string(text), "\r\n", "\n"), "\n \t")})
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no licence file (LICENSE, COPYING, ...) in %s", dir)
+	}
+	return out, nil
+}
+
+func render(mods []module, goroot string) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString("<!-- Code generated by tools/notices; DO NOT EDIT. Regenerate with `make generate`. -->\n")
+	b.WriteString("# Third-party notices\n\n")
+	b.WriteString("certcentral_exporter is licensed under the Apache License 2.0 (LICENSE). Its binary\n")
+	b.WriteString("compiles in the Go standard library and the Go modules below, on every platform the\n")
+	b.WriteString("release builds for; their licences follow, as each module ships them.\n\n")
+	b.WriteString("| Module | Version | Files |\n|---|---|---|\n")
+	type section struct {
+		title string
+		texts [][2]string
+	}
+	std, err := notices(goroot)
+	if err != nil {
+		return nil, fmt.Errorf("the Go standard library: %w", err)
+	}
+	sections := []section{{"The Go standard library", std}}
+	b.WriteString("| Go standard library | (the Go release that built the binary) | " + fileNames(std) + " |\n")
+	for _, m := range mods {
+		texts, err := notices(m.dir)
+		if err != nil {
+			return nil, fmt.Errorf("%s@%s: %w", m.path, m.version, err)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", m.path, m.version, fileNames(texts))
+		sections = append(sections, section{m.path + " " + m.version, texts})
+	}
+	for _, s := range sections {
+		fmt.Fprintf(&b, "\n## %s\n", s.title)
+		for _, t := range s.texts {
+			fmt.Fprintf(&b, "\n### %s\n\n```text\n%s\n```\n", t[0], t[1])
+		}
+	}
+	return b.Bytes(), nil
+}
+
+func fileNames(texts [][2]string) string {
+	names := make([]string, len(texts))
+	for i, t := range texts {
+		names[i] = t[0]
+	}
+	return strings.Join(names, ", ")
+}

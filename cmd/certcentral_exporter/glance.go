@@ -93,7 +93,7 @@ var glanceFamilies = []string{
 	"certcentral_products", "certcentral_account_unlimited_negative_balance", "certcentral_account_available_funds",
 	"certcentral_issuance_blockers", "certcentral_collector_error", "certcentral_user_days_since_last_login",
 	"certcentral_user_never_logged_in", "certcentral_domain_dcv_status", "certcentral_domain_dcv_expiry_timestamp_seconds",
-	"certcentral_certificate_expiry_timestamp_seconds",
+	"certcentral_certificate_expiry_timestamp_seconds", "certcentral_certificate_reissue_pending",
 }
 
 func buildGlance(families []*dto.MetricFamily, now time.Time) glance {
@@ -262,6 +262,10 @@ func domainsToAct(m metricsByName, now time.Time) []glanceRow {
 func soonestCertificates(m metricsByName, now time.Time) []glanceRow {
 	series := slices.Clone(m.series("certcentral_certificate_expiry_timestamp_seconds"))
 	slices.SortFunc(series, func(a, b *dto.Metric) int { return cmpFloat(value(a), value(b)) })
+	reissuing := map[string]bool{}
+	for _, s := range m.series("certcentral_certificate_reissue_pending") {
+		reissuing[label(s, "order_id")] = value(s) == 1
+	}
 	var out []glanceRow
 	for _, s := range series[:min(len(series), glanceRows)] {
 		at := time.Unix(int64(value(s)), 0)
@@ -271,8 +275,14 @@ func soonestCertificates(m metricsByName, now time.Time) []glanceRow {
 		} else {
 			r.Detail, r.Urgent = "expires in "+days(at.Sub(now)), at.Sub(now) <= 7*24*time.Hour
 		}
-		if label(s, "renewed") == "true" {
+		// As the expiry alerts: a renewal or reissue under way is not this certificate's
+		// problem any more (the renewal's certificate, or the wait for the reissue, is watched).
+		switch {
+		case label(s, "renewed") == "true":
 			r.Detail += "; renewed"
+			r.Urgent = false
+		case reissuing[label(s, "order_id")]:
+			r.Detail += "; reissue pending"
 			r.Urgent = false
 		}
 		out = append(out, r)

@@ -87,6 +87,8 @@ func TestLandingGlanceShowsTheDemoProblems(t *testing.T) {
 		`new.example.com: DCV pending: never completed`,
 		`portal.example.net: OV DCV lapses in 4 days`,
 		`vpn.example.com (ssl_plus, order`,
+		// 9 days left, but its reissue is under way: listed, not marked urgent.
+		`<li>www.example.com (ssl_plus, order 11000014): expires in `,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the landing page lacks %q", want)
@@ -96,6 +98,9 @@ func TestLandingGlanceShowsTheDemoProblems(t *testing.T) {
 	// 2 days and some hours ago (3 days in the last second of a day).
 	if !strings.Contains(page, "expired 2 days ago") && !strings.Contains(page, "expired 3 days ago") {
 		t.Error("the landing page lacks vpn.example.com's expiry, 2 days ago")
+	}
+	if !regexp.MustCompile(`www\.example\.com \(ssl_plus, order 11000014\): expires in \d+ days; reissue pending</li>`).MatchString(page) {
+		t.Error("the landing page does not say that www.example.com's reissue is pending")
 	}
 	if strings.Contains(page, "dcv expired:") || strings.Contains(page, "insufficient funds") {
 		t.Error("a blocker the domain or funds item says already is listed again")

@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,7 +56,7 @@ func run(pkg, out string) error {
 	if err != nil {
 		return err
 	}
-	data, err := render(slices.SortedFunc(mapValues(mods), func(a, b module) int { return strings.Compare(a.path, b.path) }), goroot)
+	data, err := render(slices.SortedFunc(maps.Values(mods), func(a, b module) int { return strings.Compare(a.path, b.path) }), goroot)
 	if err != nil {
 		return err
 	}
@@ -63,16 +64,6 @@ func run(pkg, out string) error {
 		return nil
 	}
 	return os.WriteFile(out, data, 0o644)
-}
-
-func mapValues(m map[string]module) func(func(module) bool) {
-	return func(yield func(module) bool) {
-		for _, v := range m {
-			if !yield(v) {
-				return
-			}
-		}
-	}
 }
 
 // listModules lists the modules (not the main one) whose packages the command compiles on one

@@ -56,12 +56,13 @@ func (r *rawDomain) noteProblem(field string) { r.problems = append(r.problems, 
 func (r *rawDomain) itemID() (int64, bool)    { return r.ID.id() }
 
 func (r *rawDomain) domain() Domain {
-	id, ok := r.ID.id()
 	d := Domain{
-		ID: id, Name: r.Name, DCVMethod: r.DCVMethod,
+		Name: r.Name, DCVMethod: r.DCVMethod,
 		Organization: r.Organization.DisplayName, Division: r.Container.Name,
-		Problems: noteIfBad(noteIfBad(r.problems, "id", !ok), "is_active", r.IsActive.Bad),
+		Problems: r.problems,
 	}
+	d.ID = r.ID.identity(&d.Problems, "id")
+	d.Problems = noteIfBad(d.Problems, "is_active", r.IsActive.Bad)
 	// is_active absent would be odd; a domain we cannot classify is treated as active so that
 	// its DCV state stays visible.
 	d.Active = r.IsActive.Value || !r.IsActive.Valid

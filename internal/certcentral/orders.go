@@ -83,14 +83,15 @@ func (r *rawOrder) noteProblem(field string) { r.problems = append(r.problems, f
 func (r *rawOrder) itemID() (int64, bool)    { return r.ID.id() }
 
 func (r *rawOrder) order() Order {
-	id, ok := r.ID.id()
 	o := Order{
-		ID: id, Status: r.Status, CommonName: r.Certificate.CommonName, DNSNames: r.Certificate.DNSNames,
+		Status: r.Status, CommonName: r.Certificate.CommonName, DNSNames: r.Certificate.DNSNames,
 		ProductNameID: r.Product.NameID, ProductName: r.Product.Name,
 		Organization: r.Organization.Name, Division: r.Container.Name,
-		IsRenewed: r.IsRenewed.Value, Problems: noteIfBad(noteIfBad(r.problems, "id", !ok), "is_renewed", r.IsRenewed.Bad),
-		OrganizationID: int64(r.Organization.ID.Value), MultiYearPlan: r.IsMultiYearPlan.Value,
+		IsRenewed: r.IsRenewed.Value, Problems: r.problems,
+		OrganizationID: r.Organization.ID.Value, MultiYearPlan: r.IsMultiYearPlan.Value,
 	}
+	o.ID = r.ID.identity(&o.Problems, "id")
+	o.Problems = noteIfBad(o.Problems, "is_renewed", r.IsRenewed.Bad)
 	o.Problems = noteIfBad(o.Problems, "is_multi_year_plan", r.IsMultiYearPlan.Bad)
 	r.Organization.ID.note(&o.Problems, "organization.id")
 	if o.ProductNameID == "" {

@@ -138,6 +138,15 @@ func (f flexInt) id() (int64, bool) {
 	return 0, false
 }
 
+// identity returns the value as an object's identity (see id), and names field in problems
+// when there is none: every list reports an absent, zero, negative or unreadable id the same
+// way, and the collector counts it in certcentral_collector_unparsed_values.
+func (f flexInt) identity(problems *[]string, field string) int64 {
+	id, ok := f.id()
+	*problems = noteIfBad(*problems, field, !ok)
+	return id
+}
+
 // noteIfBad appends field to problems when bad.
 func noteIfBad(problems []string, field string, bad bool) []string {
 	if bad {

@@ -69,29 +69,12 @@ func (r *rawDomain) domain() Domain {
 	if d.Organization == "" {
 		d.Organization = r.Organization.Name
 	}
-	if r.DateCreated != "" {
-		if t, err := ParseTimestamp(r.DateCreated); err == nil {
-			d.Created = t
-		} else {
-			d.Problems = append(d.Problems, "date_created")
-		}
-	}
+	d.Created = parseOptionalTime(r.DateCreated, ParseTimestamp, &d.Problems, "date_created")
 	if e := r.DCVExpiration; e != nil {
 		d.HasDCVExpiration = true
 		d.OVStatus, d.EVStatus = e.OVStatus, e.EVStatus
-		for _, f := range []struct {
-			field, raw string
-			dst        *time.Time
-		}{{"dcv_expiration.ov", e.OV, &d.OVExpiry}, {"dcv_expiration.ev", e.EV, &d.EVExpiry}} {
-			if f.raw == "" {
-				continue
-			}
-			if t, err := ParseDCVDate(f.raw); err == nil {
-				*f.dst = t
-			} else {
-				d.Problems = append(d.Problems, f.field)
-			}
-		}
+		d.OVExpiry = parseOptionalTime(e.OV, ParseDCVDate, &d.Problems, "dcv_expiration.ov")
+		d.EVExpiry = parseOptionalTime(e.EV, ParseDCVDate, &d.Problems, "dcv_expiration.ev")
 	}
 	return d
 }

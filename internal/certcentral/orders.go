@@ -97,21 +97,11 @@ func (r *rawOrder) order() Order {
 	if o.ProductNameID == "" {
 		o.ProductNameID = r.ProductNameID
 	}
-	parse := func(s, field string, parse func(string) (time.Time, error), into *time.Time) {
-		if s == "" {
-			return
-		}
-		if t, err := parse(s); err == nil {
-			*into = t
-		} else {
-			o.Problems = append(o.Problems, field)
-		}
-	}
-	parse(r.Certificate.ValidTill, "certificate.valid_till", ParseCertificateEnd, &o.ValidTill)
-	parse(r.Certificate.ValidFrom, "certificate.valid_from", parseCertificateStart, &o.ValidFrom)
-	parse(r.Certificate.DateIssued, "certificate.date_issued", ParseTimestamp, &o.Issued)
-	parse(r.OrderValidTill, "order_valid_till", ParseCertificateEnd, &o.PlanValidTill)
-	parse(r.DateCreated, "date_created", ParseTimestamp, &o.Created)
+	o.ValidTill = parseOptionalTime(r.Certificate.ValidTill, ParseCertificateEnd, &o.Problems, "certificate.valid_till")
+	o.ValidFrom = parseOptionalTime(r.Certificate.ValidFrom, parseCertificateStart, &o.Problems, "certificate.valid_from")
+	o.Issued = parseOptionalTime(r.Certificate.DateIssued, ParseTimestamp, &o.Problems, "certificate.date_issued")
+	o.PlanValidTill = parseOptionalTime(r.OrderValidTill, ParseCertificateEnd, &o.Problems, "order_valid_till")
+	o.Created = parseOptionalTime(r.DateCreated, ParseTimestamp, &o.Problems, "date_created")
 	switch {
 	case r.Price.Bad:
 		o.Problems = append(o.Problems, "price")

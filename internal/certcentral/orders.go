@@ -97,10 +97,10 @@ func (r *rawOrder) order() Order {
 	if o.ProductNameID == "" {
 		o.ProductNameID = r.ProductNameID
 	}
-	o.ValidTill = parseOptionalTime(r.Certificate.ValidTill, ParseCertificateEnd, &o.Problems, "certificate.valid_till")
-	o.ValidFrom = parseOptionalTime(r.Certificate.ValidFrom, parseCertificateStart, &o.Problems, "certificate.valid_from")
+	o.ValidTill = parseOptionalTime(r.Certificate.ValidTill, parseCertificateEnd, &o.Problems, "certificate.valid_till")
+	o.ValidFrom = parseOptionalTime(r.Certificate.ValidFrom, ParseCertificateDate, &o.Problems, "certificate.valid_from")
 	o.Issued = parseOptionalTime(r.Certificate.DateIssued, ParseTimestamp, &o.Problems, "certificate.date_issued")
-	o.PlanValidTill = parseOptionalTime(r.OrderValidTill, ParseCertificateEnd, &o.Problems, "order_valid_till")
+	o.PlanValidTill = parseOptionalTime(r.OrderValidTill, parseCertificateEnd, &o.Problems, "order_valid_till")
 	o.Created = parseOptionalTime(r.DateCreated, ParseTimestamp, &o.Problems, "date_created")
 	switch {
 	case r.Price.Bad:
@@ -112,33 +112,12 @@ func (r *rawOrder) order() Order {
 	return o
 }
 
-// certificateDay reads a certificate date. The list sends bare dates ("2024-06-15"), read with
-// one parse; anything else goes through ParseCertificateDate's layouts (each layout that fails
-// costs allocations, three dates an order, a hundred thousand orders a collection).
-func certificateDay(s string) (t time.Time, bare bool, err error) {
-	s = strings.TrimSpace(s)
-	if len(s) == len(layoutDate) {
-		if t, err := time.Parse(layoutDate, s); err == nil {
-			return t, true, nil
-		}
-	}
-	t, err = ParseCertificateDate(s)
-	return t, false, err
-}
-
-// parseCertificateStart parses certificate.valid_from: a bare date is the start of that day in
-// UTC.
-func parseCertificateStart(s string) (time.Time, error) {
-	t, _, err := certificateDay(s)
-	return t, err
-}
-
-// ParseCertificateEnd parses an expiry date (certificate.valid_till, order_valid_till): a bare
+// parseCertificateEnd parses an expiry date (certificate.valid_till, order_valid_till): a bare
 // "2024-06-15" is the last second of that day in UTC, when a DigiCert certificate stops being
 // valid; a value with a time of day is that moment.
-func ParseCertificateEnd(s string) (time.Time, error) {
-	t, bare, err := certificateDay(s)
-	if err == nil && bare {
+func parseCertificateEnd(s string) (time.Time, error) {
+	t, err := ParseCertificateDate(s)
+	if err == nil && isPlainDate(strings.TrimSpace(s)) {
 		t = t.Add(24*time.Hour - time.Second)
 	}
 	return t, err

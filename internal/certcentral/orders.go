@@ -1,12 +1,8 @@
 package certcentral
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"math"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -42,8 +38,9 @@ type Order struct {
 	PlanValidTill time.Time
 	// MultiYearPlan is is_multi_year_plan ("1"/"0" on the wire).
 	MultiYearPlan bool
-	// Price is the order's price in the account's currency (a JSON number); nil when absent or
-	// unreadable (named in Problems).
+	// Price is the order's price in the account's currency: a JSON number (certcentral-api.md
+	// §8.1, §12), or a string such as "293.00" or "1,293.00" as the balance sends money. Nil when
+	// absent, null or "", and when unreadable, NaN or infinite (then named in Problems).
 	Price *float64
 
 	Problems []string
@@ -75,7 +72,7 @@ type rawOrder struct {
 	} `json:"container"`
 	OrderValidTill  string     `json:"order_valid_till"`
 	IsMultiYearPlan flexBool   `json:"is_multi_year_plan"`
-	Price           flexAmount `json:"price"`
+	Price           flexString `json:"price"`
 	problems        []string
 }
 
@@ -105,9 +102,12 @@ func (r *rawOrder) order() Order {
 	switch {
 	case r.Price.Bad:
 		o.Problems = append(o.Problems, "price")
-	case r.Price.Set:
-		v := r.Price.Value
-		o.Price = &v
+	case r.Price.Set && r.Price.Value != "": // "" is no price, as for the balance's amounts
+		if v, err := parseMoney(r.Price.Value); err == nil {
+			o.Price = &v
+		} else {
+			o.Problems = append(o.Problems, "price")
+		}
 	}
 	return o
 }
@@ -121,38 +121,6 @@ func parseCertificateEnd(s string) (time.Time, error) {
 		t = t.Add(24*time.Hour - time.Second)
 	}
 	return t, err
-}
-
-// flexAmount reads a price: a JSON number (certcentral-api.md §8.1, §12), or a string such as
-// "293.00" or "1,293.00" as the balance sends money. Bad for anything else, NaN or infinite.
-type flexAmount struct {
-	Value float64
-	Set   bool
-	Bad   bool
-}
-
-func (f *flexAmount) UnmarshalJSON(b []byte) error {
-	*f = flexAmount{}
-	b = bytes.TrimSpace(b)
-	var v float64
-	var err error
-	switch {
-	case len(b) == 0 || bytes.Equal(b, []byte("null")):
-		return nil
-	case b[0] == '"':
-		var s string
-		if err = json.Unmarshal(b, &s); err == nil {
-			v, err = parseMoney(s)
-		}
-	default: // a number; objects, arrays and booleans fail to parse as one
-		v, err = strconv.ParseFloat(string(b), 64)
-	}
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		f.Bad = true
-		return nil
-	}
-	*f = flexAmount{Value: v, Set: true}
-	return nil
 }
 
 // OrderFilter narrows the order list on the server side. Zero values do not filter.

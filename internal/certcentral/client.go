@@ -388,7 +388,9 @@ func htmlTitle(b []byte) string {
 }
 
 // asciiLowerBytes lowers A-Z only, so that an offset in the result is the same offset in b:
-// bytes.ToLower replaces invalid UTF-8 (any byte a server sends) and changes the length.
+// bytes.ToLower replaces invalid UTF-8 (any byte a server sends) and changes the length. The
+// page title search and the redactor (the key is printable ASCII, see ValidateKey) both rely
+// on that.
 func asciiLowerBytes(b []byte) []byte {
 	out := make([]byte, len(b))
 	for i, c := range b {

@@ -62,7 +62,7 @@ func (r *rawDomain) domain() Domain {
 		Problems: r.problems,
 	}
 	d.ID = r.ID.identity(&d.Problems, "id")
-	d.Problems = noteIfBad(d.Problems, "is_active", r.IsActive.Bad)
+	r.IsActive.note(&d.Problems, "is_active")
 	// is_active absent would be odd; a domain we cannot classify is treated as active so that
 	// its DCV state stays visible.
 	d.Active = r.IsActive.Value || !r.IsActive.Valid

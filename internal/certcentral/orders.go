@@ -88,8 +88,8 @@ func (r *rawOrder) order() Order {
 		OrganizationID: r.Organization.ID.Value, MultiYearPlan: r.IsMultiYearPlan.Value,
 	}
 	o.ID = r.ID.identity(&o.Problems, "id")
-	o.Problems = noteIfBad(o.Problems, "is_renewed", r.IsRenewed.Bad)
-	o.Problems = noteIfBad(o.Problems, "is_multi_year_plan", r.IsMultiYearPlan.Bad)
+	r.IsRenewed.note(&o.Problems, "is_renewed")
+	r.IsMultiYearPlan.note(&o.Problems, "is_multi_year_plan")
 	r.Organization.ID.note(&o.Problems, "organization.id")
 	if o.ProductNameID == "" {
 		o.ProductNameID = r.ProductNameID

@@ -81,7 +81,7 @@ func (r *rawUser) user() User {
 	}
 	u.ID = r.ID.identity(&u.Problems, "id")
 	for _, ar := range r.AccessRoles {
-		u.Problems = noteIfBad(u.Problems, "access_roles.id", ar.ID.Bad)
+		ar.ID.note(&u.Problems, "access_roles.id")
 		u.Roles = append(u.Roles, Role{ID: int(ar.ID.Value), Name: ar.Name})
 	}
 	u.never = r.LastLoginDate == nil || *r.LastLoginDate == ""

@@ -143,16 +143,10 @@ func (f flexInt) id() (int64, bool) {
 // way, and the collector counts it in certcentral_collector_unparsed_values.
 func (f flexInt) identity(problems *[]string, field string) int64 {
 	id, ok := f.id()
-	*problems = noteIfBad(*problems, field, !ok)
-	return id
-}
-
-// noteIfBad appends field to problems when bad.
-func noteIfBad(problems []string, field string, bad bool) []string {
-	if bad {
-		return append(problems, field)
+	if !ok {
+		*problems = append(*problems, field)
 	}
-	return problems
+	return id
 }
 
 // parseMoney parses "454.00", "-1000.70" or "1,234.50".

@@ -258,7 +258,9 @@ func (c *Client) attempt(ctx context.Context, endpoint, target string, decode fu
 		return c.errorFromResponse(ctx, endpoint, resp, body)
 	}
 	if !isJSON(resp.Header.Get("Content-Type")) {
-		return fail(KindInvalidResponse, status, "", c.describeNonJSON(resp, body), nil)
+		// Not through fail: the description is redacted already, and another pass would
+		// decode the title's HTML entities a second time.
+		return &Error{Kind: KindInvalidResponse, Endpoint: endpoint, Status: status, Message: c.describeNonJSON(resp, body)}
 	}
 	if resp.ContentLength > c.cfg.MaxBodyBytes {
 		// Announced too large: refuse before reading, so it costs no memory at all.
@@ -355,22 +357,26 @@ func looksLikeJSON(raw []byte) bool {
 }
 
 // describeNonJSON says what came back instead of JSON, with the page title if it is HTML,
-// so that "the CDN blocked us" is visible in the error text. The title is redacted before it is
-// quoted (quoting could split a run of the key), and the whole again by the caller.
+// so that "the CDN blocked us" is visible in the error text. It redacts each piece of the
+// answer it shows, once, and callers use the result as it is: every pass of the redactor
+// decodes HTML entities, and a second pass over the title would show "&amp;lt;" as "<"
+// rather than the "&lt;" the page meant. The title is redacted before it is quoted (quoting
+// could split a run of the key). No run of the key can span two pieces: the text between
+// them holds spaces, which a key never does (ValidateKey).
 func (c *Client) describeNonJSON(resp *http.Response, body io.Reader) string {
-	ct := TruncateText(resp.Header.Get("Content-Type"), 100)
+	ct := c.secret.redact(resp.Header.Get("Content-Type"), 100)
 	if ct == "" {
 		ct = "no content type"
 	}
 	head, _ := io.ReadAll(io.LimitReader(body, 4096))
-	desc := fmt.Sprintf("expected JSON, got %s", ct)
+	desc := "expected JSON, got " + ct
 	if title := htmlTitle(head); title != "" {
 		desc += fmt.Sprintf(" titled %q", c.secret.redact(title, 200))
 	}
 	if cdn := resp.Header.Get("X-Cdn"); cdn != "" {
-		desc += " from CDN " + TruncateText(cdn, 100)
+		desc += " from CDN " + c.secret.redact(cdn, 100)
 	}
-	return c.secret.redact(desc, maxMessageLen)
+	return TruncateText(desc, maxMessageLen) // quoting can lengthen the title
 }
 
 func htmlTitle(b []byte) string {

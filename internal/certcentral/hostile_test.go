@@ -319,6 +319,12 @@ func TestKeyEchoedInDisguiseIsRedacted(t *testing.T) {
 			w.WriteHeader(403)
 			fmt.Fprintf(w, "<html><title>Key %s</title></html>", entities(r.Header.Get("X-DC-DEVKEY")[:30]))
 		},
+		"in a 200 HTML page's title, content type and CDN header": func(w http.ResponseWriter, r *http.Request) {
+			k := r.Header.Get("X-DC-DEVKEY")
+			w.Header().Set("Content-Type", "text/html; charset="+k)
+			w.Header().Set("X-Cdn", strings.ToLower(k))
+			fmt.Fprintf(w, "<html><title>Key %s</title></html>", entities(k[:30]))
+		},
 		"in a 200 body of the wrong shape": func(w http.ResponseWriter, r *http.Request) {
 			jsonReply(w, 200, `{"users":"`+strings.ToLower(r.Header.Get("X-DC-DEVKEY"))+`"}`)
 		},

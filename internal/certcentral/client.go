@@ -212,11 +212,15 @@ func (c *Client) attempt(ctx context.Context, endpoint, target string, decode fu
 		return &Error{Kind: kind, Endpoint: endpoint, Status: status, Code: c.secret.redact(code, maxCodeLen),
 			Message: c.secret.redact(msg, maxMessageLen), Err: c.secret.redactErr(cause)}
 	}
-	if a := allowanceFrom(ctx); !a.take() {
+	// refuse ends an attempt before any request is sent; the observer still sees it (status 0).
+	refuse := func(kind Kind, msg string) error {
 		if c.cfg.Observer != nil {
-			c.cfg.Observer.ObserveRequest(endpoint, 0, KindBudgetExhausted, 0)
+			c.cfg.Observer.ObserveRequest(endpoint, 0, kind, 0)
 		}
-		return fail(KindBudgetExhausted, 0, "", a.spentMessage(), nil)
+		return fail(kind, 0, "", msg, nil)
+	}
+	if a := allowanceFrom(ctx); !a.take() {
+		return refuse(KindBudgetExhausted, a.spentMessage())
 	}
 	if c.cfg.Limiter != nil {
 		if werr := c.cfg.Limiter.Wait(ctx); werr != nil {
@@ -224,10 +228,7 @@ func (c *Client) attempt(ctx context.Context, endpoint, target string, decode fu
 			if ctx.Err() != nil {
 				kind, msg = kindForTransport(ctx, ctx.Err()), "while waiting for the request budget"
 			}
-			if c.cfg.Observer != nil {
-				c.cfg.Observer.ObserveRequest(endpoint, 0, kind, 0)
-			}
-			return fail(kind, 0, "", msg, nil)
+			return refuse(kind, msg)
 		}
 	}
 	req, rerr := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)

@@ -98,6 +98,7 @@ func (c *apiKeysCollector) Collect(ctx context.Context, out *Output) error {
 		limit = DefaultMaxKeys
 	}
 	perKey := newRanked[certcentral.APIKey](limit)
+	noID := 0
 	stats, err := c.client.ListAPIKeys(ctx, func(k certcentral.APIKey) {
 		out.problems(k.Problems)
 		k.Status = statuses.value(k.Status, "unknown")
@@ -116,6 +117,10 @@ func (c *apiKeysCollector) Collect(ctx context.Context, out *Output) error {
 				rank = 0
 			}
 		}
+		if k.ID == 0 { // no id to tell its series from another's (counted as unparsed)
+			noID++
+			return
+		}
 		perKey.add(k, rank, float64(k.LastUsed.Unix()), k.ID)
 	})
 	out.addList(stats)
@@ -129,12 +134,12 @@ func (c *apiKeysCollector) Collect(ctx context.Context, out *Output) error {
 		out.gauge(acmeDirectoriesDesc, float64(n), k.product, k.status)
 	}
 	kept, dropped := perKey.top()
-	out.dropped += dropped
+	out.dropped += dropped + noID
 	facts := apiKeyFacts{}
 	seen := map[int64]bool{}
 	for _, k := range kept {
 		if seen[k.ID] {
-			continue // an id the API repeated (or several unreadable ones): one series set
+			continue // an id the API repeated: one series set
 		}
 		seen[k.ID] = true
 		id := strconv.FormatInt(k.ID, 10)

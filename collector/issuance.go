@@ -68,6 +68,12 @@ type expiredOrg struct {
 }
 
 func (f *organizationFacts) addExpired(o certcentral.Organization, typ string) {
+	f.expiredValidations++
+	if o.ID == 0 {
+		// Counted as a blocker, but not joined with the orders: their organization.id 0 means
+		// "none", not this organization.
+		return
+	}
 	if f.expired == nil {
 		f.expired = map[int64]expiredOrg{}
 	}
@@ -75,7 +81,6 @@ func (f *organizationFacts) addExpired(o certcentral.Organization, typ string) {
 	e.name = o.Name
 	e.types = append(e.types, typ)
 	f.expired[o.ID] = e
-	f.expiredValidations++
 }
 
 // orgProduct counts certificates by organization and product.

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -455,5 +456,82 @@ func TestNoProduct(t *testing.T) {
 	}
 	if !found {
 		t.Error("no no_product reason")
+	}
+}
+
+// TestItemsWithoutAnIDHaveNoSeries: organizations, API keys and requests without a usable id
+// were merged into one series set labelled id "0" (the first one kept, the others silently
+// skipped as repeats). As for users and domains, they are counted and named as unparsed, have
+// no per-item series, and are counted as dropped; an organization without an id is not joined
+// with the orders that have no organization id either.
+func TestItemsWithoutAnIDHaveNoSeries(t *testing.T) {
+	bodies := map[string]string{
+		"/organization": `{"organizations":[
+		 {"name":"No Id","status":"active","is_active":true,"validations":[{"type":"ov","status":"active","validated_until":"2026-01-01T00:00:00+00:00"}]},
+		 {"id":-5,"name":"Minus Five","status":"active","is_active":true},
+		 {"id":7,"name":"Seven","status":"active","is_active":true,"validations":[{"type":"ov","status":"active","validated_until":"2027-01-01T00:00:00+00:00"}]}],"page":{"total":3,"limit":1000,"offset":0}}`,
+		"/order/certificate": `{"orders":[{"id":70,"status":"issued","certificate":{"common_name":"a.example","valid_till":"2027-06-01"},
+		 "product":{"name_id":"ssl_plus"}}],"page":{"total":1,"limit":1000,"offset":0}}`,
+		"/key": `{"api_keys":[{"name":"No Id","status":"active","restricted_to_role_id":0},{"id":-5,"name":"Minus Five","status":"active","restricted_to_role_id":0},
+		 {"id":7,"name":"Seven","status":"active","restricted_to_role_id":0}]}`,
+		"/request": `{"requests":[{"date":"2026-11-01T00:00:00+00:00","type":"new_request","status":"pending"},
+		 {"id":-5,"date":"2026-11-02T00:00:00+00:00","type":"new_request","status":"pending"},
+		 {"id":7,"date":"2026-11-03T00:00:00+00:00","type":"new_request","status":"pending"}]}`,
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, ok := bodies[strings.TrimPrefix(r.URL.Path, "/services/v2")]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(body))
+	}))
+	t.Cleanup(srv.Close)
+	c, err := certcentral.New(certcentral.Config{BaseURL: srv.URL + "/services/v2", APIKey: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp, err := NewExporter(Config{Client: c, Enabled: []string{"organizations", "orders", "api_keys", "requests"}, Now: func() time.Time { return goldenNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(exp.Close)
+	text := scrapeText(t, exp)
+	for _, prefix := range []string{
+		"certcentral_organization_info{", "certcentral_organization_validation_status{",
+		"certcentral_api_key_info{", "certcentral_api_key_never_used{", "certcentral_request_pending_since_timestamp_seconds{",
+	} {
+		series := sampleValues(text, prefix)
+		if len(series) != 1 || !strings.Contains(fmt.Sprint(series), `id="7"`) {
+			t.Errorf("%s: want the one series of id 7, got %v", prefix, series)
+		}
+	}
+	if m := regexp.MustCompile(`.*(organization_id|key_id|request_id)="(0|-5)".*`).FindAllString(text, -1); len(m) > 0 {
+		t.Errorf("series for items without an id:\n%s", strings.Join(m, "\n"))
+	}
+	for _, collector := range []string{"organizations", "api_keys", "requests"} {
+		for _, want := range []string{
+			fmt.Sprintf(`certcentral_collector_unparsed_values{collector=%q,field="id"} 2`, collector),
+			fmt.Sprintf(`certcentral_collector_items_dropped{collector=%q} 2`, collector),
+		} {
+			if !strings.Contains(text, want) {
+				t.Errorf("missing %s", want)
+			}
+		}
+	}
+	// The counts still cover every item, and the lapsed validation still blocks issuance.
+	for want, v := range map[string]string{
+		`certcentral_organizations{status="active"}`:                              "3",
+		`certcentral_api_keys{restriction="none",status="active"}`:                "3",
+		`certcentral_issuance_blockers{reason="approval_pending"}`:                "3",
+		`certcentral_issuance_blockers{reason="organization_validation_expired"}`: "1",
+	} {
+		if got := sampleValues(text, want)[want]; got != v {
+			t.Errorf("%s = %q, want %s", want, got, v)
+		}
+	}
+	if s := sampleValues(text, "certcentral_organization_active_certificates{"); len(s) != 0 {
+		t.Errorf("an organization without an id was joined with orders without an organization id: %v", s)
 	}
 }

@@ -149,6 +149,7 @@ func (c *organizationsCollector) Collect(ctx context.Context, out *Output) error
 		limit = DefaultMaxOrganizations
 	}
 	perOrg := newRanked[orgItem](limit)
+	noID := 0
 	stats, err := c.client.ListOrganizations(ctx, func(o certcentral.Organization) {
 		out.problems(o.Problems)
 		o.Status = statuses.value(o.Status, "unknown")
@@ -168,6 +169,10 @@ func (c *organizationsCollector) Collect(ctx context.Context, out *Output) error
 				urgency = min(urgency, 1)
 			}
 		}
+		if o.ID == 0 { // no id to tell its series from another's (counted as unparsed)
+			noID++
+			return
+		}
 		perOrg.add(orgItem{o, vs}, urgency, soonest, o.ID)
 	})
 	out.addList(stats)
@@ -183,7 +188,7 @@ func (c *organizationsCollector) Collect(ctx context.Context, out *Output) error
 	out.facts = facts
 
 	kept, dropped := perOrg.top()
-	out.dropped += dropped
+	out.dropped += dropped + noID
 	seen := map[int64]bool{} // one series set per id, whatever the API repeats
 	for _, it := range kept {
 		o := it.o

@@ -60,7 +60,7 @@ func (c *requestsCollector) Collect(ctx context.Context, out *Output) error {
 		limit = DefaultMaxRequests
 	}
 	perRequest := newRanked[certcentral.Request](limit)
-	pending := 0
+	pending, noID := 0, 0
 	stats, err := c.client.ListPendingRequests(ctx, func(r certcentral.Request) {
 		out.problems(r.Problems)
 		// The list is asked for pending requests only; an answer that ignored the filter must
@@ -74,6 +74,10 @@ func (c *requestsCollector) Collect(ctx context.Context, out *Output) error {
 		counts[key{r.Type, r.ProductNameID}]++
 		if !r.Date.IsZero() && (oldest.IsZero() || r.Date.Before(oldest)) {
 			oldest = r.Date
+		}
+		if r.ID == 0 { // no id to tell its series from another's (counted as unparsed)
+			noID++
+			return
 		}
 		perRequest.add(r, soonest(r.Date), 0, r.ID)
 	})
@@ -89,7 +93,7 @@ func (c *requestsCollector) Collect(ctx context.Context, out *Output) error {
 		out.gauge(requestsOldestDesc, float64(oldest.Unix()))
 	}
 	kept, dropped := perRequest.top()
-	out.dropped += dropped
+	out.dropped += dropped + noID
 	seen := map[int64]bool{}
 	for _, r := range kept {
 		if r.Date.IsZero() || seen[r.ID] {

@@ -23,7 +23,9 @@ func (r *rawAccount) noteProblem(field string) { r.problems = append(r.problems,
 func (c *Client) Account(ctx context.Context) (Account, error) {
 	var r rawAccount
 	err := c.getObject(ctx, "/account", nil, &r)
-	id, ok := r.ID.id()
-	return Account{ID: id, PrimaryOrganizationName: r.PrimaryOrganizationName,
-		CertCentralType: r.CertCentralType, Problems: noteIfBad(r.problems, "id", !ok && err == nil)}, err
+	a := Account{PrimaryOrganizationName: r.PrimaryOrganizationName, CertCentralType: r.CertCentralType, Problems: r.problems}
+	if err == nil { // a failed read has no id to miss: the error says what went wrong
+		a.ID = r.ID.identity(&a.Problems, "id")
+	}
+	return a, err
 }

@@ -71,12 +71,12 @@ func (r *rawAPIKey) itemID() (int64, bool)    { return r.ID.id() }
 
 func (r *rawAPIKey) apiKey() APIKey {
 	k := APIKey{
-		ID: int64(r.ID.Value), Name: r.Name, UserID: int64(r.User.ID.Value), Status: r.Status,
+		Name: r.Name, UserID: r.User.ID.Value, Status: r.Status,
 		Restriction: r.RestrictedTo.Value, HasRestriction: r.RestrictedTo.Valid,
 		Legacy: r.IsLegacy.Value, ACME: bool(r.ACMEDirectory), ProductNameID: r.ProductNameID,
 		Problems: r.problems,
 	}
-	r.ID.note(&k.Problems, "id")
+	k.ID = r.ID.identity(&k.Problems, "id")
 	r.User.ID.note(&k.Problems, "user.id")
 	r.IsLegacy.note(&k.Problems, "is_legacy")
 	r.RestrictedTo.note(&k.Problems, "restricted_to_role_id")

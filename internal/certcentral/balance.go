@@ -34,8 +34,8 @@ type rawBalance struct {
 func (r *rawBalance) noteProblem(field string) { r.problems = append(r.problems, field) }
 
 func (r *rawBalance) balance() Balance {
-	b := Balance{Currency: r.Currency, UnlimitedNegativeBalance: r.UnlimitedNegativeBalance.Value,
-		Problems: noteIfBad(r.problems, "unlimited_negative_balance", r.UnlimitedNegativeBalance.Bad)}
+	b := Balance{Currency: r.Currency, UnlimitedNegativeBalance: r.UnlimitedNegativeBalance.Value, Problems: r.problems}
+	r.UnlimitedNegativeBalance.note(&b.Problems, "unlimited_negative_balance")
 	for _, f := range []struct {
 		field string
 		raw   flexString
@@ -47,9 +47,7 @@ func (r *rawBalance) balance() Balance {
 		{"negative_balance_limit", r.NegativeBalanceLimit, &b.NegativeBalanceLimit},
 		{"total_available_funds", r.TotalAvailableFunds, &b.TotalAvailableFunds},
 	} {
-		if f.raw.Bad {
-			b.Problems = append(b.Problems, f.field)
-		}
+		f.raw.note(&b.Problems, f.field)
 		if !f.raw.Set || f.raw.Value == "" {
 			continue
 		}

@@ -212,11 +212,15 @@ func (c *Client) attempt(ctx context.Context, endpoint, target string, decode fu
 		return &Error{Kind: kind, Endpoint: endpoint, Status: status, Code: c.secret.redact(code, maxCodeLen),
 			Message: c.secret.redact(msg, maxMessageLen), Err: c.secret.redactErr(cause)}
 	}
-	if a := allowanceFrom(ctx); !a.take() {
+	// refuse ends an attempt before any request is sent; the observer still sees it (status 0).
+	refuse := func(kind Kind, msg string) error {
 		if c.cfg.Observer != nil {
-			c.cfg.Observer.ObserveRequest(endpoint, 0, KindBudgetExhausted, 0)
+			c.cfg.Observer.ObserveRequest(endpoint, 0, kind, 0)
 		}
-		return fail(KindBudgetExhausted, 0, "", a.spentMessage(), nil)
+		return fail(kind, 0, "", msg, nil)
+	}
+	if a := allowanceFrom(ctx); !a.take() {
+		return refuse(KindBudgetExhausted, a.spentMessage())
 	}
 	if c.cfg.Limiter != nil {
 		if werr := c.cfg.Limiter.Wait(ctx); werr != nil {
@@ -224,10 +228,7 @@ func (c *Client) attempt(ctx context.Context, endpoint, target string, decode fu
 			if ctx.Err() != nil {
 				kind, msg = kindForTransport(ctx, ctx.Err()), "while waiting for the request budget"
 			}
-			if c.cfg.Observer != nil {
-				c.cfg.Observer.ObserveRequest(endpoint, 0, kind, 0)
-			}
-			return fail(kind, 0, "", msg, nil)
+			return refuse(kind, msg)
 		}
 	}
 	req, rerr := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
@@ -258,7 +259,9 @@ func (c *Client) attempt(ctx context.Context, endpoint, target string, decode fu
 		return c.errorFromResponse(ctx, endpoint, resp, body)
 	}
 	if !isJSON(resp.Header.Get("Content-Type")) {
-		return fail(KindInvalidResponse, status, "", c.describeNonJSON(resp, body), nil)
+		// Not through fail: the description is redacted already, and another pass would
+		// decode the title's HTML entities a second time.
+		return &Error{Kind: KindInvalidResponse, Endpoint: endpoint, Status: status, Message: c.describeNonJSON(resp, body)}
 	}
 	if resp.ContentLength > c.cfg.MaxBodyBytes {
 		// Announced too large: refuse before reading, so it costs no memory at all.
@@ -355,22 +358,26 @@ func looksLikeJSON(raw []byte) bool {
 }
 
 // describeNonJSON says what came back instead of JSON, with the page title if it is HTML,
-// so that "the CDN blocked us" is visible in the error text. The title is redacted before it is
-// quoted (quoting could split a run of the key), and the whole again by the caller.
+// so that "the CDN blocked us" is visible in the error text. It redacts each piece of the
+// answer it shows, once, and callers use the result as it is: every pass of the redactor
+// decodes HTML entities, and a second pass over the title would show "&amp;lt;" as "<"
+// rather than the "&lt;" the page meant. The title is redacted before it is quoted (quoting
+// could split a run of the key). No run of the key can span two pieces: the text between
+// them holds spaces, which a key never does (ValidateKey).
 func (c *Client) describeNonJSON(resp *http.Response, body io.Reader) string {
-	ct := TruncateText(resp.Header.Get("Content-Type"), 100)
+	ct := c.secret.redact(resp.Header.Get("Content-Type"), 100)
 	if ct == "" {
 		ct = "no content type"
 	}
 	head, _ := io.ReadAll(io.LimitReader(body, 4096))
-	desc := fmt.Sprintf("expected JSON, got %s", ct)
+	desc := "expected JSON, got " + ct
 	if title := htmlTitle(head); title != "" {
 		desc += fmt.Sprintf(" titled %q", c.secret.redact(title, 200))
 	}
 	if cdn := resp.Header.Get("X-Cdn"); cdn != "" {
-		desc += " from CDN " + TruncateText(cdn, 100)
+		desc += " from CDN " + c.secret.redact(cdn, 100)
 	}
-	return c.secret.redact(desc, maxMessageLen)
+	return TruncateText(desc, maxMessageLen) // quoting can lengthen the title
 }
 
 func htmlTitle(b []byte) string {
@@ -388,7 +395,9 @@ func htmlTitle(b []byte) string {
 }
 
 // asciiLowerBytes lowers A-Z only, so that an offset in the result is the same offset in b:
-// bytes.ToLower replaces invalid UTF-8 (any byte a server sends) and changes the length.
+// bytes.ToLower replaces invalid UTF-8 (any byte a server sends) and changes the length. The
+// page title search and the redactor (the key is printable ASCII, see ValidateKey) both rely
+// on that.
 func asciiLowerBytes(b []byte) []byte {
 	out := make([]byte, len(b))
 	for i, c := range b {

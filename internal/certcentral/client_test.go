@@ -245,6 +245,16 @@ func TestErrorClassification(t *testing.T) {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			_, _ = w.Write([]byte("<html><title>Maintenance</title></html>"))
 		}, KindInvalidResponse, 200, "expected JSON, got text/html"},
+		// Entities in a title are decoded once: the page shows "&lt;", so does the error.
+		{"HTML with 200, entities in the title", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			_, _ = w.Write([]byte("<html><title>a &amp;lt; b &amp; c</title></html>"))
+		}, KindInvalidResponse, 200, `titled "a &lt; b & c"`},
+		{"HTML error page, entities in the title", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(503)
+			_, _ = w.Write([]byte("<html><title>a &amp;lt; b &amp; c</title></html>"))
+		}, KindServerError, 503, `titled "a &lt; b & c"`},
 		{"truncated JSON", func(w http.ResponseWriter, _ *http.Request) {
 			jsonReply(w, 200, `{"users":[{"id":1,"username":"a"},{"id":2,"user`)
 		}, KindDecode, 200, "unexpected EOF"},

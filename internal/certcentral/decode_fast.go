@@ -72,11 +72,11 @@ func decodeList[R any](r io.Reader, collection string, fn func(*R) error) (pg *p
 					return nil, items, fmt.Errorf("%q: %w: no comma after an array element", collection, errShape)
 				}
 				from += int64(sep)
-				rest := io.MultiReader(bytes.NewReader(listPrefix(collection)), bytes.NewReader(rec.since(from)), r)
-				prefix := int64(len(listPrefix(collection)))
+				prefix := listPrefix(collection)
+				rest := io.MultiReader(bytes.NewReader(prefix), bytes.NewReader(rec.since(from)), r)
 				var markAt func(int64)
 				if marker != nil {
-					markAt = func(off int64) { marker.markValue(from + max(0, off-prefix)) }
+					markAt = func(off int64) { marker.markValue(from + max(0, off-int64(len(prefix)))) }
 				}
 				pg2, m, err := decodeListStd(rest, collection, fn, markAt)
 				if pg2 != nil {

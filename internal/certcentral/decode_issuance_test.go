@@ -253,3 +253,64 @@ func TestSimulatorIssuanceLists(t *testing.T) {
 		}
 	}
 }
+
+// TestItemsWithoutAnIDAreReported: organizations, requests and API keys took a missing id for
+// 0 and "id":-5 for -5 without a word, while users, domains and orders named "id" in Problems.
+// Every list now reads an id the same way: only a positive integer is one; any other value is
+// 0 and "id" is named, so the collector counts it as unparsed.
+func TestItemsWithoutAnIDAreReported(t *testing.T) {
+	type item struct {
+		id       int64
+		problems []string
+	}
+	lists := []struct {
+		collection string
+		list       func(*Client, func(item)) error
+	}{
+		{"users", func(c *Client, fn func(item)) error {
+			_, err := c.ListUsers(context.Background(), func(u User) { fn(item{u.ID, u.Problems}) })
+			return err
+		}},
+		{"domains", func(c *Client, fn func(item)) error {
+			_, err := c.ListDomains(context.Background(), func(d Domain) { fn(item{d.ID, d.Problems}) })
+			return err
+		}},
+		{"orders", func(c *Client, fn func(item)) error {
+			_, err := c.ListOrders(context.Background(), OrderFilter{}, func(o Order) { fn(item{o.ID, o.Problems}) })
+			return err
+		}},
+		{"organizations", func(c *Client, fn func(item)) error {
+			_, err := c.ListOrganizations(context.Background(), func(o Organization) { fn(item{o.ID, o.Problems}) })
+			return err
+		}},
+		{"requests", func(c *Client, fn func(item)) error {
+			_, err := c.ListPendingRequests(context.Background(), func(r Request) { fn(item{r.ID, r.Problems}) })
+			return err
+		}},
+		{"api_keys", func(c *Client, fn func(item)) error {
+			_, err := c.ListAPIKeys(context.Background(), func(k APIKey) { fn(item{k.ID, k.Problems}) })
+			return err
+		}},
+	}
+	for _, l := range lists {
+		t.Run(l.collection, func(t *testing.T) {
+			body := `{"` + l.collection + `":[{"name":"absent"},{"id":-5},{"id":0},{"id":null},{"id":"x"},{"id":7}],` +
+				`"page":{"total":6,"limit":1000,"offset":0}}`
+			var got []item
+			if err := l.list(newTestClient(t, fixedBody(body)), func(it item) { got = append(got, it) }); err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 6 {
+				t.Fatalf("got %d items, want all 6: an item without an id is kept", len(got))
+			}
+			for i, it := range got[:5] {
+				if it.id != 0 || !slices.Contains(it.problems, "id") {
+					t.Errorf("item %d has no usable id: got id %d, problems %v; want 0 and \"id\" named", i, it.id, it.problems)
+				}
+			}
+			if it := got[5]; it.id != 7 || slices.Contains(it.problems, "id") {
+				t.Errorf("item with id 7: id %d, problems %v", it.id, it.problems)
+			}
+		})
+	}
+}

@@ -257,3 +257,22 @@ func TestDecodeOrderPlanAndPrice(t *testing.T) {
 		t.Errorf("NaN is no price: %+v", o)
 	}
 }
+
+// TestOrderEmptyPriceIsNoPrice: "price":"" is no price and not a problem, as the balance reads
+// an empty amount; " 293.00 " is read like the balance's money too.
+func TestOrderEmptyPriceIsNoPrice(t *testing.T) {
+	body := `{"orders":[{"id":1,"price":""},{"id":2,"price":" 293.00 "}],"page":{"total":2,"limit":1000,"offset":0}}`
+	var got []Order
+	if _, err := newTestClient(t, fixedBody(body)).ListOrders(context.Background(), OrderFilter{}, func(o Order) { got = append(got, o) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("%d orders, want 2", len(got))
+	}
+	if o := got[0]; o.Price != nil || len(o.Problems) != 0 {
+		t.Errorf("an empty price: %+v", o)
+	}
+	if o := got[1]; o.Price == nil || *o.Price != 293 || len(o.Problems) != 0 {
+		t.Errorf("a price with spaces: %+v", o)
+	}
+}

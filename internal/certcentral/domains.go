@@ -56,41 +56,25 @@ func (r *rawDomain) noteProblem(field string) { r.problems = append(r.problems, 
 func (r *rawDomain) itemID() (int64, bool)    { return r.ID.id() }
 
 func (r *rawDomain) domain() Domain {
-	id, ok := r.ID.id()
 	d := Domain{
-		ID: id, Name: r.Name, DCVMethod: r.DCVMethod,
+		Name: r.Name, DCVMethod: r.DCVMethod,
 		Organization: r.Organization.DisplayName, Division: r.Container.Name,
-		Problems: noteIfBad(noteIfBad(r.problems, "id", !ok), "is_active", r.IsActive.Bad),
+		Problems: r.problems,
 	}
+	d.ID = r.ID.identity(&d.Problems, "id")
+	r.IsActive.note(&d.Problems, "is_active")
 	// is_active absent would be odd; a domain we cannot classify is treated as active so that
 	// its DCV state stays visible.
 	d.Active = r.IsActive.Value || !r.IsActive.Valid
 	if d.Organization == "" {
 		d.Organization = r.Organization.Name
 	}
-	if r.DateCreated != "" {
-		if t, err := ParseTimestamp(r.DateCreated); err == nil {
-			d.Created = t
-		} else {
-			d.Problems = append(d.Problems, "date_created")
-		}
-	}
+	d.Created = parseOptionalTime(r.DateCreated, ParseTimestamp, &d.Problems, "date_created")
 	if e := r.DCVExpiration; e != nil {
 		d.HasDCVExpiration = true
 		d.OVStatus, d.EVStatus = e.OVStatus, e.EVStatus
-		for _, f := range []struct {
-			field, raw string
-			dst        *time.Time
-		}{{"dcv_expiration.ov", e.OV, &d.OVExpiry}, {"dcv_expiration.ev", e.EV, &d.EVExpiry}} {
-			if f.raw == "" {
-				continue
-			}
-			if t, err := ParseDCVDate(f.raw); err == nil {
-				*f.dst = t
-			} else {
-				d.Problems = append(d.Problems, f.field)
-			}
-		}
+		d.OVExpiry = parseOptionalTime(e.OV, ParseDCVDate, &d.Problems, "dcv_expiration.ov")
+		d.EVExpiry = parseOptionalTime(e.EV, ParseDCVDate, &d.Problems, "dcv_expiration.ev")
 	}
 	return d
 }

@@ -216,9 +216,9 @@ func newRedactor(key string) redactor {
 	if r.n == 0 {
 		return r
 	}
-	lower := asciiLower(key)
+	lower := asciiLowerBytes([]byte(key))
 	for i := 0; i+r.n <= len(lower); i++ {
-		r.runs[lower[i:i+r.n]] = struct{}{}
+		r.runs[string(lower[i:i+r.n])] = struct{}{}
 	}
 	return r
 }
@@ -233,11 +233,11 @@ func (r redactor) redact(s string, max int) string {
 		s = html.UnescapeString(s)
 	}
 	if r.n > 0 && len(s) >= r.n {
-		lower := asciiLower(s)
+		lower := asciiLowerBytes([]byte(s)) // offsets in lower are those in s
 		covered := make([]bool, len(s))
 		found := false
 		for i := 0; i+r.n <= len(lower); i++ {
-			if _, ok := r.runs[lower[i:i+r.n]]; ok {
+			if _, ok := r.runs[string(lower[i:i+r.n])]; ok {
 				found = true
 				for j := i; j < i+r.n; j++ {
 					covered[j] = true
@@ -260,18 +260,6 @@ func (r redactor) redact(s string, max int) string {
 		}
 	}
 	return TruncateText(s, max)
-}
-
-// asciiLower lower-cases ASCII letters only, so that byte offsets stay those of s (the key is
-// printable ASCII, see ValidateKey).
-func asciiLower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
 }
 
 type redactedError struct {

@@ -388,20 +388,24 @@ func FuzzDecodeAPIKeys(f *testing.F) {
 				t.Fatalf("a restriction without the field: %+v", k)
 			}
 		})
-		for _, url := range acmeURLs(data) {
-			_, _, _ = decodeList(bytes.NewReader(data), "api_keys", func(r *rawAPIKey) error {
-				k := r.apiKey()
-				for _, field := range append([]string{k.Name, k.Status, k.ProductNameID}, k.Problems...) {
-					if strings.Contains(field, url) {
-						return nil // the same text in another field: not the URL kept
-					}
+		urls := acmeURLs(data)
+		if len(urls) == 0 {
+			return
+		}
+		_, _, _ = decodeList(bytes.NewReader(data), "api_keys", func(r *rawAPIKey) error {
+			k := r.apiKey()
+			fields := append([]string{k.Name, k.Status, k.ProductNameID}, k.Problems...)
+			s := fmt.Sprintf("%#v", k)
+			for _, url := range urls {
+				if slices.ContainsFunc(fields, func(f string) bool { return strings.Contains(f, url) }) {
+					continue // the same text in another field: not the URL kept
 				}
-				if s := fmt.Sprintf("%#v", k); strings.Contains(s, url) {
+				if strings.Contains(s, url) {
 					t.Fatalf("the decoded key holds the ACME directory URL %q: %s", url, s)
 				}
-				return nil
-			})
-		}
+			}
+			return nil
+		})
 	})
 }
 

@@ -91,35 +91,43 @@ func TestPagesArePlannedLazily(t *testing.T) {
 
 // TestListItemCap: a body of many tiny items, or a million empty objects, is stopped once the
 // list holds its cap (MaxListUsers for users): memory follows what is kept, not what is sent.
+// The client stops reading there and drops the connection, so the server cannot write the
+// rest of an endless body.
 func TestListItemCap(t *testing.T) {
+	// The body the server would send: far more than the cap's items and more than loopback
+	// sockets buffer (tcp_rmem allows tens of MB), so a client that read or drained it all
+	// would let the server write all of it. The body size cap is raised past it, so that it is
+	// the item cap, not the size cap, that must stop the client.
+	const body = 256 << 20
 	for name, item := range map[string]func(i int) string{
 		"small items with ids": func(i int) string { return fmt.Sprintf(`{"id":%d}`, i+1) },
 		"empty objects":        func(int) string { return `{}` },
 		"one id repeated":      func(int) string { return `{"id":7}` },
 	} {
 		t.Run(name, func(t *testing.T) {
-			var wrote atomic.Int64
+			wrote := make(chan int, 1)
 			c := newTestClient(t, func(w http.ResponseWriter, _ *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
-				n, _ := io.WriteString(w, `{"page":{"total":100,"limit":1000,"offset":0},"users":[`)
+				n, err := io.WriteString(w, `{"page":{"total":100,"limit":1000,"offset":0},"users":[`)
 				var b strings.Builder
-				for i := 0; i < 4*MaxListUsers; i++ {
+				for i := 0; err == nil && n < body; i++ {
 					if i > 0 {
 						b.WriteByte(',')
 					}
 					b.WriteString(item(i))
 					if b.Len() > 32<<10 {
-						m, err := io.WriteString(w, b.String())
+						var m int
+						m, err = io.WriteString(w, b.String())
 						n += m
 						b.Reset()
-						if err != nil {
-							break
-						}
 					}
 				}
-				m, _ := io.WriteString(w, b.String()+`]}`)
-				wrote.Store(int64(n + m))
-			})
+				if err == nil {
+					m, _ := io.WriteString(w, b.String()+`]}`)
+					n += m
+				}
+				wrote <- n
+			}, func(c *Config) { c.MaxBodyBytes = 2 * body })
 			kept := 0
 			stats, err := c.ListUsers(context.Background(), func(User) { kept++ })
 			if KindOf(err) != KindTooManyItems {
@@ -127,6 +135,14 @@ func TestListItemCap(t *testing.T) {
 			}
 			if kept > MaxListUsers || stats.Items+stats.Duplicates > MaxListUsers {
 				t.Errorf("%d users handed over (stats %+v), the cap is %d", kept, stats, MaxListUsers)
+			}
+			select {
+			case n := <-wrote:
+				if n > body/4 {
+					t.Errorf("the server wrote %d of its %d bytes: the client read on past the cap", n, body)
+				}
+			case <-time.After(30 * time.Second):
+				t.Error("the server was still writing 30s after the list failed: the client kept the connection open")
 			}
 		})
 	}
@@ -318,6 +334,12 @@ func TestKeyEchoedInDisguiseIsRedacted(t *testing.T) {
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(403)
 			fmt.Fprintf(w, "<html><title>Key %s</title></html>", entities(r.Header.Get("X-DC-DEVKEY")[:30]))
+		},
+		"in a 200 HTML page's title, content type and CDN header": func(w http.ResponseWriter, r *http.Request) {
+			k := r.Header.Get("X-DC-DEVKEY")
+			w.Header().Set("Content-Type", "text/html; charset="+k)
+			w.Header().Set("X-Cdn", strings.ToLower(k))
+			fmt.Fprintf(w, "<html><title>Key %s</title></html>", entities(k[:30]))
 		},
 		"in a 200 body of the wrong shape": func(w http.ResponseWriter, r *http.Request) {
 			jsonReply(w, 200, `{"users":"`+strings.ToLower(r.Header.Get("X-DC-DEVKEY"))+`"}`)

@@ -3,15 +3,22 @@ package certcentral
 import "time"
 
 // note appends field to problems when the value was present but unreadable: the object is
-// kept and the collector counts the value in certcentral_collector_unparsed_values.
+// kept and the collector counts the value in certcentral_collector_unparsed_values. It is the
+// one way the decoders name a flex value in Problems (flexInt.identity for ids).
 func (f flexInt) note(problems *[]string, field string) {
-	*problems = noteIfBad(*problems, field, f.Bad)
+	if f.Bad {
+		*problems = append(*problems, field)
+	}
 }
 func (f flexBool) note(problems *[]string, field string) {
-	*problems = noteIfBad(*problems, field, f.Bad)
+	if f.Bad {
+		*problems = append(*problems, field)
+	}
 }
 func (f flexString) note(problems *[]string, field string) {
-	*problems = noteIfBad(*problems, field, f.Bad)
+	if f.Bad {
+		*problems = append(*problems, field)
+	}
 }
 
 // parseOptionalTime parses raw with parse; an empty raw is absent (zero time), one that does

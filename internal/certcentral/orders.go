@@ -1,12 +1,8 @@
 package certcentral
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"math"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -42,8 +38,9 @@ type Order struct {
 	PlanValidTill time.Time
 	// MultiYearPlan is is_multi_year_plan ("1"/"0" on the wire).
 	MultiYearPlan bool
-	// Price is the order's price in the account's currency (a JSON number); nil when absent or
-	// unreadable (named in Problems).
+	// Price is the order's price in the account's currency: a JSON number (certcentral-api.md
+	// §8.1, §12), or a string such as "293.00" or "1,293.00" as the balance sends money. Nil when
+	// absent, null or "", and when unreadable, NaN or infinite (then named in Problems).
 	Price *float64
 
 	Problems []string
@@ -75,7 +72,7 @@ type rawOrder struct {
 	} `json:"container"`
 	OrderValidTill  string     `json:"order_valid_till"`
 	IsMultiYearPlan flexBool   `json:"is_multi_year_plan"`
-	Price           flexAmount `json:"price"`
+	Price           flexString `json:"price"`
 	problems        []string
 }
 
@@ -83,106 +80,47 @@ func (r *rawOrder) noteProblem(field string) { r.problems = append(r.problems, f
 func (r *rawOrder) itemID() (int64, bool)    { return r.ID.id() }
 
 func (r *rawOrder) order() Order {
-	id, ok := r.ID.id()
 	o := Order{
-		ID: id, Status: r.Status, CommonName: r.Certificate.CommonName, DNSNames: r.Certificate.DNSNames,
+		Status: r.Status, CommonName: r.Certificate.CommonName, DNSNames: r.Certificate.DNSNames,
 		ProductNameID: r.Product.NameID, ProductName: r.Product.Name,
 		Organization: r.Organization.Name, Division: r.Container.Name,
-		IsRenewed: r.IsRenewed.Value, Problems: noteIfBad(noteIfBad(r.problems, "id", !ok), "is_renewed", r.IsRenewed.Bad),
-		OrganizationID: int64(r.Organization.ID.Value), MultiYearPlan: r.IsMultiYearPlan.Value,
+		IsRenewed: r.IsRenewed.Value, Problems: r.problems,
+		OrganizationID: r.Organization.ID.Value, MultiYearPlan: r.IsMultiYearPlan.Value,
 	}
-	o.Problems = noteIfBad(o.Problems, "is_multi_year_plan", r.IsMultiYearPlan.Bad)
+	o.ID = r.ID.identity(&o.Problems, "id")
+	r.IsRenewed.note(&o.Problems, "is_renewed")
+	r.IsMultiYearPlan.note(&o.Problems, "is_multi_year_plan")
 	r.Organization.ID.note(&o.Problems, "organization.id")
 	if o.ProductNameID == "" {
 		o.ProductNameID = r.ProductNameID
 	}
-	parse := func(s, field string, parse func(string) (time.Time, error), into *time.Time) {
-		if s == "" {
-			return
-		}
-		if t, err := parse(s); err == nil {
-			*into = t
-		} else {
-			o.Problems = append(o.Problems, field)
-		}
-	}
-	parse(r.Certificate.ValidTill, "certificate.valid_till", ParseCertificateEnd, &o.ValidTill)
-	parse(r.Certificate.ValidFrom, "certificate.valid_from", parseCertificateStart, &o.ValidFrom)
-	parse(r.Certificate.DateIssued, "certificate.date_issued", ParseTimestamp, &o.Issued)
-	parse(r.OrderValidTill, "order_valid_till", ParseCertificateEnd, &o.PlanValidTill)
-	parse(r.DateCreated, "date_created", ParseTimestamp, &o.Created)
+	o.ValidTill = parseOptionalTime(r.Certificate.ValidTill, parseCertificateEnd, &o.Problems, "certificate.valid_till")
+	o.ValidFrom = parseOptionalTime(r.Certificate.ValidFrom, ParseCertificateDate, &o.Problems, "certificate.valid_from")
+	o.Issued = parseOptionalTime(r.Certificate.DateIssued, ParseTimestamp, &o.Problems, "certificate.date_issued")
+	o.PlanValidTill = parseOptionalTime(r.OrderValidTill, parseCertificateEnd, &o.Problems, "order_valid_till")
+	o.Created = parseOptionalTime(r.DateCreated, ParseTimestamp, &o.Problems, "date_created")
 	switch {
 	case r.Price.Bad:
 		o.Problems = append(o.Problems, "price")
-	case r.Price.Set:
-		v := r.Price.Value
-		o.Price = &v
+	case r.Price.Set && r.Price.Value != "": // "" is no price, as for the balance's amounts
+		if v, err := parseMoney(r.Price.Value); err == nil {
+			o.Price = &v
+		} else {
+			o.Problems = append(o.Problems, "price")
+		}
 	}
 	return o
 }
 
-// certificateDay reads a certificate date. The list sends bare dates ("2024-06-15"), read with
-// one parse; anything else goes through ParseCertificateDate's layouts (each layout that fails
-// costs allocations, three dates an order, a hundred thousand orders a collection).
-func certificateDay(s string) (t time.Time, bare bool, err error) {
-	s = strings.TrimSpace(s)
-	if len(s) == len(layoutDate) {
-		if t, err := time.Parse(layoutDate, s); err == nil {
-			return t, true, nil
-		}
-	}
-	t, err = ParseCertificateDate(s)
-	return t, false, err
-}
-
-// parseCertificateStart parses certificate.valid_from: a bare date is the start of that day in
-// UTC.
-func parseCertificateStart(s string) (time.Time, error) {
-	t, _, err := certificateDay(s)
-	return t, err
-}
-
-// ParseCertificateEnd parses an expiry date (certificate.valid_till, order_valid_till): a bare
+// parseCertificateEnd parses an expiry date (certificate.valid_till, order_valid_till): a bare
 // "2024-06-15" is the last second of that day in UTC, when a DigiCert certificate stops being
 // valid; a value with a time of day is that moment.
-func ParseCertificateEnd(s string) (time.Time, error) {
-	t, bare, err := certificateDay(s)
-	if err == nil && bare {
+func parseCertificateEnd(s string) (time.Time, error) {
+	t, err := ParseCertificateDate(s)
+	if err == nil && isPlainDate(strings.TrimSpace(s)) {
 		t = t.Add(24*time.Hour - time.Second)
 	}
 	return t, err
-}
-
-// flexAmount reads a price: a JSON number (certcentral-api.md §8.1, §12), or a string such as
-// "293.00" or "1,293.00" as the balance sends money. Bad for anything else, NaN or infinite.
-type flexAmount struct {
-	Value float64
-	Set   bool
-	Bad   bool
-}
-
-func (f *flexAmount) UnmarshalJSON(b []byte) error {
-	*f = flexAmount{}
-	b = bytes.TrimSpace(b)
-	var v float64
-	var err error
-	switch {
-	case len(b) == 0 || bytes.Equal(b, []byte("null")):
-		return nil
-	case b[0] == '"':
-		var s string
-		if err = json.Unmarshal(b, &s); err == nil {
-			v, err = parseMoney(s)
-		}
-	default: // a number; objects, arrays and booleans fail to parse as one
-		v, err = strconv.ParseFloat(string(b), 64)
-	}
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		f.Bad = true
-		return nil
-	}
-	*f = flexAmount{Value: v, Set: true}
-	return nil
 }
 
 // OrderFilter narrows the order list on the server side. Zero values do not filter.

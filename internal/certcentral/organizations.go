@@ -58,10 +58,10 @@ func (r *rawOrganization) itemID() (int64, bool)    { return r.ID.id() }
 
 func (r *rawOrganization) organization() Organization {
 	o := Organization{
-		ID: int64(r.ID.Value), Name: r.Name, Status: r.Status, Division: r.Container.Name,
+		Name: r.Name, Status: r.Status, Division: r.Container.Name,
 		Problems: r.problems,
 	}
-	r.ID.note(&o.Problems, "id")
+	o.ID = r.ID.identity(&o.Problems, "id")
 	r.IsActive.note(&o.Problems, "is_active")
 	if o.Name == "" {
 		o.Name = r.DisplayName

@@ -226,28 +226,28 @@ func listAll[R any](ctx context.Context, c *Client, endpoint, collection string,
 
 	first, n, err := fetch(0)
 	if err != nil {
-		return l.result(err)
+		return l.stats, err
 	}
 	if first == nil { // no page object: the whole list came at once
 		l.stats.Total = n
-		return l.result(nil)
+		return l.stats, nil
 	}
-	l.stats.Total, l.end, l.low, l.high = first.Total, first.Total, first.Total, first.Total
+	l.stats.Total, l.low, l.high = first.Total, first.Total, first.Total
 	l.tolerance = driftTolerance(first.Total)
 	switch {
 	case first.Total > maxItems:
-		return l.result(l.tooMany(fmt.Sprintf("the API announced %d items", first.Total)))
+		return l.stats, l.tooMany(fmt.Sprintf("the API announced %d items", first.Total))
 	case first.Total < 0:
-		return l.result(l.inconsistent(fmt.Sprintf("the API announced %d items", first.Total)))
+		return l.stats, l.inconsistent(fmt.Sprintf("the API announced %d items", first.Total))
 	case n == 0 || n >= first.Total:
-		return l.result(l.verify())
+		return l.stats, l.verify()
 	}
 	l.pageSize, l.next = n, n
-	pages := (first.Total - n + n - 1) / n
+	pages := (first.Total - 1) / n // the pages after the first: ceil((first.Total-n)/n)
 	if left := allowanceFrom(ctx).remaining(); left >= 0 && int64(pages) > left {
-		return l.result(&Error{Kind: KindBudgetExhausted, Endpoint: endpoint, Status: 200, Message: fmt.Sprintf(
+		return l.stats, &Error{Kind: KindBudgetExhausted, Endpoint: endpoint, Status: 200, Message: fmt.Sprintf(
 			"the list needs %d more requests (%d items announced, %d per page), more than the %d left of this collection's share of the request budget",
-			pages, first.Total, n, left)})
+			pages, first.Total, n, left)}
 	}
 
 	var wg sync.WaitGroup
@@ -268,11 +268,11 @@ func listAll[R any](ctx context.Context, c *Client, endpoint, collection string,
 			}
 		}()
 	}
-	wg.Wait()
+	wg.Wait() // l is no longer shared: read it without the lock
 	if l.err != nil {
-		return l.result(l.err)
+		return l.stats, l.err
 	}
-	return l.result(l.verify())
+	return l.stats, l.verify()
 }
 
 // lister is the state of one listAll read, shared by its workers.
@@ -285,8 +285,7 @@ type lister struct {
 	seen      map[int64]struct{} // ids handed over
 	pageSize  int
 	next      int  // offset the next claimed page starts at
-	end       int  // the largest total announced so far: offsets up to it are read
-	low, high int  // smallest and largest total announced
+	low, high int  // smallest and largest total announced: offsets up to high are read
 	tolerance int  // driftTolerance of the first total
 	done      bool // an empty page came: there is nothing after it
 	err       error
@@ -296,7 +295,8 @@ type lister struct {
 func (l *lister) claim() (int, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.err != nil || l.done || l.next >= l.end {
+	// Offsets stop at the largest total announced; one beyond the tolerance has set err.
+	if l.err != nil || l.done || l.next >= l.high {
 		return 0, false
 	}
 	off := l.next
@@ -320,6 +320,8 @@ func (l *lister) record(pg *page, got int, err error) bool {
 	if pg == nil {
 		return true
 	}
+	// A total a little larger than the first means the account grew while we read: claim reads
+	// the items added at the end too, up to high.
 	l.low, l.high = min(l.low, pg.Total), max(l.high, pg.Total)
 	if l.high-l.low > l.tolerance {
 		if l.err == nil {
@@ -327,8 +329,6 @@ func (l *lister) record(pg *page, got int, err error) bool {
 		}
 		return false
 	}
-	// The account grew a little while we read: read the items added at the end too.
-	l.end = max(l.end, pg.Total)
 	return true
 }
 
@@ -352,9 +352,4 @@ func (l *lister) inconsistent(msg string) error {
 func (l *lister) tooMany(msg string) error {
 	return &Error{Kind: KindTooManyItems, Endpoint: l.endpoint, Status: 200,
 		Message: fmt.Sprintf("%s; the exporter reads at most %d", msg, l.maxItems)}
-}
-
-// result returns the stats and err; called with no worker running.
-func (l *lister) result(err error) (ListStats, error) {
-	return l.stats, err
 }

@@ -56,15 +56,15 @@ func (r *rawRequest) itemID() (int64, bool)    { return r.ID.id() }
 
 func (r *rawRequest) request() Request {
 	q := Request{
-		ID: int64(r.ID.Value), Type: r.Type, Status: strings.ToLower(strings.TrimSpace(r.Status)),
-		OrderID: int64(r.Order.ID.Value), ProductNameID: r.Order.Product.NameID,
+		Type: r.Type, Status: strings.ToLower(strings.TrimSpace(r.Status)),
+		OrderID: r.Order.ID.Value, ProductNameID: r.Order.Product.NameID,
 		Organization: r.Order.Organization.Name, Division: r.Order.Container.Name,
 		Problems: r.problems,
 	}
-	r.ID.note(&q.Problems, "id")
+	q.ID = r.ID.identity(&q.Problems, "id")
 	r.Order.ID.note(&q.Problems, "order.id")
 	if r.Requester != nil {
-		q.RequesterID = int64(r.Requester.ID.Value)
+		q.RequesterID = r.Requester.ID.Value
 		r.Requester.ID.note(&q.Problems, "requester.id")
 	}
 	if r.Order.Certificate != nil {

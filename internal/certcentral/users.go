@@ -74,14 +74,14 @@ func (r *rawUser) noteProblem(field string) { r.problems = append(r.problems, fi
 func (r *rawUser) itemID() (int64, bool)    { return r.ID.id() }
 
 func (r *rawUser) user() User {
-	id, ok := r.ID.id()
 	u := User{
-		ID: id, Username: r.Username, Email: r.Email, FirstName: r.FirstName,
+		Username: r.Username, Email: r.Email, FirstName: r.FirstName,
 		LastName: r.LastName, Status: r.Status, Type: r.Type, Division: r.Container.Name,
-		Problems: noteIfBad(r.problems, "id", !ok),
+		Problems: r.problems,
 	}
+	u.ID = r.ID.identity(&u.Problems, "id")
 	for _, ar := range r.AccessRoles {
-		u.Problems = noteIfBad(u.Problems, "access_roles.id", ar.ID.Bad)
+		ar.ID.note(&u.Problems, "access_roles.id")
 		u.Roles = append(u.Roles, Role{ID: int(ar.ID.Value), Name: ar.Name})
 	}
 	u.never = r.LastLoginDate == nil || *r.LastLoginDate == ""

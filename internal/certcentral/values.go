@@ -138,12 +138,15 @@ func (f flexInt) id() (int64, bool) {
 	return 0, false
 }
 
-// noteIfBad appends field to problems when bad.
-func noteIfBad(problems []string, field string, bad bool) []string {
-	if bad {
-		return append(problems, field)
+// identity returns the value as an object's identity (see id), and names field in problems
+// when there is none: every list reports an absent, zero, negative or unreadable id the same
+// way, and the collector counts it in certcentral_collector_unparsed_values.
+func (f flexInt) identity(problems *[]string, field string) int64 {
+	id, ok := f.id()
+	if !ok {
+		*problems = append(*problems, field)
 	}
-	return problems
+	return id
 }
 
 // parseMoney parses "454.00", "-1000.70" or "1,234.50".

@@ -39,7 +39,7 @@ func init() {
 			"Orders, Domains, Organizations, linked to a user who may view the account's orders",
 		DefaultInterval: 30 * time.Minute, CheckEvery: 5 * time.Minute, // see README "Refresh intervals"
 		New: func(c *certcentral.Client, o Options) Collector {
-			return checkedOrders{&ordersCollector{client: c, opts: o.Orders}}
+			return &ordersCollector{client: c, opts: o.Orders}
 		},
 	})
 }
@@ -89,8 +89,14 @@ func (c *ordersCollector) Collect(ctx context.Context, out *Output) error {
 	reissue := c.reissue.next(now)
 	agg := newOrderAggregates(now, retention, c.opts.MaxCertificates)
 	facts := newOrderFacts()
+	// newest is the list's newest end as this read saw it: with the filter and the total it
+	// is the mark that Changed later compares with.
+	var newest time.Time
 	stats, err := c.client.ListOrders(ctx, filter, func(o certcentral.Order) {
 		out.problems(o.Problems)
+		if o.Created.After(newest) {
+			newest = o.Created
+		}
 		var since time.Time
 		if o.Status == "reissue_pending" {
 			since = reissue.waitingSince(o)
@@ -108,6 +114,7 @@ func (c *ordersCollector) Collect(ctx context.Context, out *Output) error {
 		return err // the next collection still compares with the last complete one
 	}
 	c.reissue = reissue.cur
+	out.mark = certcentral.OrdersMark{Filter: filter, Total: stats.Total, Newest: newest}
 	facts.issuance.current = c.opts.OnlyCurrent
 	agg.emit(out, c.opts.OnlyCurrent)
 	facts.spend = agg.spend // with every product, for the zeros

@@ -13,7 +13,6 @@ type APIKeysOptions struct {
 	// MaxKeys caps the per-key series sets (0 = DefaultMaxKeys); active unrestricted keys
 	// and those unused longest are kept first.
 	MaxKeys int
-	Now     func() time.Time
 }
 
 // DefaultMaxKeys is the default APIKeysOptions.MaxKeys.

@@ -13,7 +13,6 @@ type RequestsOptions struct {
 	// MaxRequests caps the per-request series (0 = DefaultMaxRequests); the oldest pending
 	// requests are kept.
 	MaxRequests int
-	Now         func() time.Time
 }
 
 // DefaultMaxRequests is the default RequestsOptions.MaxRequests. A queue longer than this is

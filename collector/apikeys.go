@@ -92,11 +92,7 @@ func (c *apiKeysCollector) Collect(ctx context.Context, out *Output) error {
 	}
 	type acmeCount struct{ product, status string }
 	acme := map[acmeCount]int{}
-	limit := c.opts.MaxKeys
-	if limit <= 0 {
-		limit = DefaultMaxKeys
-	}
-	perKey := newRanked[certcentral.APIKey](limit)
+	perKey := newRanked[certcentral.APIKey](capOr(c.opts.MaxKeys, DefaultMaxKeys))
 	stats, err := c.client.ListAPIKeys(ctx, func(k certcentral.APIKey) {
 		out.problems(k.Problems)
 		k.Status = statuses.value(k.Status, "unknown")

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/certcentral-exporter/certcentral_exporter/internal/certcentral"
 )
 
@@ -191,10 +189,7 @@ func productValidation(nameID string) string {
 }
 
 // emitIssuance writes every metric of this file that the served facts allow.
-func emitIssuance(ch chan<- prometheus.Metric, facts map[string]any) {
-	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
-	}
+func emitIssuance(gauge gaugeFunc, facts map[string]any) {
 	orders, hasOrders := facts["orders"].(orderFacts)
 	if d, ok := facts["domains"].(domainFacts); ok {
 		gauge(issuanceBlockersDesc, float64(d.states[dcvExpired]), blockerDCVExpired)
@@ -251,7 +246,7 @@ func emitIssuance(ch chan<- prometheus.Metric, facts map[string]any) {
 
 // emitOrganizationActiveCertificates counts, for each lapsed validation of an active
 // organization, the unexpired certificates under it whose product needs that validation.
-func emitOrganizationActiveCertificates(gauge func(*prometheus.Desc, float64, ...string), o organizationFacts, certs orderIssuanceFacts) {
+func emitOrganizationActiveCertificates(gauge gaugeFunc, o organizationFacts, certs orderIssuanceFacts) {
 	type orgType struct {
 		org int64
 		typ string

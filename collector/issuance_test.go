@@ -438,7 +438,7 @@ func TestNoProduct(t *testing.T) {
 		o.issuance.note(order, order.Created, goldenNow)
 	}
 	ch := make(chan prometheus.Metric, 100)
-	emitIssuance(ch, map[string]any{"orders": o, "products": productFacts{orderable: map[string]bool{"ssl_plus": true}}})
+	emitIssuance(constGauges(ch), map[string]any{"orders": o, "products": productFacts{orderable: map[string]bool{"ssl_plus": true}}})
 	close(ch)
 	found := false
 	for m := range ch {

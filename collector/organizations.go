@@ -144,11 +144,7 @@ func (c *organizationsCollector) Collect(ctx context.Context, out *Output) error
 		}
 	}
 	facts := organizationFacts{}
-	limit := c.opts.MaxOrganizations
-	if limit <= 0 {
-		limit = DefaultMaxOrganizations
-	}
-	perOrg := newRanked[orgItem](limit)
+	perOrg := newRanked[orgItem](capOr(c.opts.MaxOrganizations, DefaultMaxOrganizations))
 	stats, err := c.client.ListOrganizations(ctx, func(o certcentral.Organization) {
 		out.problems(o.Problems)
 		o.Status = statuses.value(o.Status, "unknown")

@@ -54,11 +54,7 @@ func (c *requestsCollector) Collect(ctx context.Context, out *Output) error {
 	type key struct{ typ, product string }
 	counts := map[key]int{}
 	var oldest time.Time
-	limit := c.opts.MaxRequests
-	if limit <= 0 {
-		limit = DefaultMaxRequests
-	}
-	perRequest := newRanked[certcentral.Request](limit)
+	perRequest := newRanked[certcentral.Request](capOr(c.opts.MaxRequests, DefaultMaxRequests))
 	pending := 0
 	stats, err := c.client.ListPendingRequests(ctx, func(r certcentral.Request) {
 		out.problems(r.Problems)

@@ -47,7 +47,9 @@ type orderFacts struct {
 	spend      spendFacts         // see spend.go
 }
 
-func newOrderFacts() orderFacts { return orderFacts{certsUnder: map[uint64]uint32{}} }
+func newOrderFacts() orderFacts {
+	return orderFacts{certsUnder: map[uint64]uint32{}, issuance: newOrderIssuanceFacts()}
+}
 
 // addCertificate counts one certificate under each of its names and their parent domains. A
 // wildcard "*.example.com" counts as "example.com", the name whose DCV it depends on.

@@ -56,8 +56,16 @@ var (
 
 // organizationFacts are the lapsed validations of active organizations.
 type organizationFacts struct {
-	expired            map[int64]expiredOrg
-	expiredValidations int
+	expired map[int64]expiredOrg
+}
+
+// expiredValidations counts the lapsed validations, one per organization and type.
+func (f organizationFacts) expiredValidations() int {
+	n := 0
+	for _, e := range f.expired {
+		n += len(e.types)
+	}
+	return n
 }
 
 type expiredOrg struct {
@@ -66,14 +74,10 @@ type expiredOrg struct {
 }
 
 func (f *organizationFacts) addExpired(o certcentral.Organization, typ string) {
-	if f.expired == nil {
-		f.expired = map[int64]expiredOrg{}
-	}
 	e := f.expired[o.ID]
 	e.name = o.Name
 	e.types = append(e.types, typ)
 	f.expired[o.ID] = e
-	f.expiredValidations++
 }
 
 // orgProduct counts certificates by organization and product.
@@ -98,17 +102,20 @@ type orderIssuanceFacts struct {
 	current bool
 }
 
-// note records one order: an unexpired issued certificate under its organization and
-// product, or an order stuck in a waiting status since the time given (the order's creation;
-// for a reissue, since when it has been seen waiting).
-func (f *orderIssuanceFacts) note(o certcentral.Order, since, now time.Time) {
-	if f.stuck == nil {
-		f.certs, f.stuck = map[orgProduct]int{}, map[string]stuckOrders{}
-		for _, s := range stuckStatuses {
-			f.stuck[s] = stuckOrders{}
-		}
+func newOrderIssuanceFacts() orderIssuanceFacts {
+	f := orderIssuanceFacts{certs: map[orgProduct]int{}, stuck: map[string]stuckOrders{}}
+	for _, s := range stuckStatuses {
+		f.stuck[s] = stuckOrders{}
 	}
-	if certificateStatuses[o.Status] && o.ValidTill.After(now) {
+	return f
+}
+
+// note records one order: an unexpired issued certificate (unexpired, which the caller has
+// worked out already) under its organization and product, or an order stuck in a waiting
+// status since the time given (the order's creation; for a reissue, since when it has been
+// seen waiting).
+func (f *orderIssuanceFacts) note(o certcentral.Order, unexpired bool, since, now time.Time) {
+	if unexpired {
 		k := orgProduct{o.OrganizationID, o.ProductNameID}
 		if _, ok := f.certs[k]; ok || len(f.certs) < maxOrgProductCounters {
 			f.certs[k]++
@@ -196,7 +203,7 @@ func emitIssuance(gauge gaugeFunc, facts map[string]any) {
 		gauge(issuanceBlockersDesc, float64(d.states[dcvPending]), blockerDCVPending)
 	}
 	if o, ok := facts["organizations"].(organizationFacts); ok {
-		gauge(issuanceBlockersDesc, float64(o.expiredValidations), blockerOrgValidation)
+		gauge(issuanceBlockersDesc, float64(o.expiredValidations()), blockerOrgValidation)
 		if hasOrders {
 			emitOrganizationActiveCertificates(gauge, o, orders.issuance)
 		}

@@ -426,7 +426,7 @@ func rewriteBody(next http.Handler, path string, edit func(string) string) http.
 // TestNoProduct: a product of unexpired certificates that the account can no longer order is
 // a blocker; an order without a product name is not (there is nothing to look up).
 func TestNoProduct(t *testing.T) {
-	var o orderFacts
+	o := newOrderFacts()
 	for _, order := range []certcentral.Order{
 		{Status: "issued", ProductNameID: "ssl_plus", ValidTill: goldenNow.Add(time.Hour)},
 		{Status: "issued", ProductNameID: "ssl_basic", ValidTill: goldenNow.Add(time.Hour)},     // no longer orderable
@@ -435,7 +435,7 @@ func TestNoProduct(t *testing.T) {
 		{Status: "issued", ProductNameID: "", ValidTill: goldenNow.Add(time.Hour)},              // no name
 		{Status: "pending", ProductNameID: "code_signing", Created: goldenNow.Add(-time.Hour)},  // not issued
 	} {
-		o.issuance.note(order, order.Created, goldenNow)
+		o.issuance.note(order, unexpiredCertificate(order, goldenNow), order.Created, goldenNow)
 	}
 	ch := make(chan prometheus.Metric, 100)
 	emitIssuance(constGauges(ch), map[string]any{"orders": o, "products": productFacts{orderable: map[string]bool{"ssl_plus": true}}})

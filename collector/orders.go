@@ -64,6 +64,12 @@ var (
 // reissue waits.
 var certificateStatuses = map[string]bool{"issued": true, "expired": true, "reissue_pending": true}
 
+// unexpiredCertificate says whether the order has a certificate that is still valid at now:
+// the certificates the derived metrics count.
+func unexpiredCertificate(o certcentral.Order, now time.Time) bool {
+	return certificateStatuses[o.Status] && o.ValidTill.After(now)
+}
+
 type ordersCollector struct {
 	client *certcentral.Client
 	opts   OrdersOptions
@@ -104,10 +110,11 @@ func (c *ordersCollector) Collect(ctx context.Context, out *Output) error {
 			since = o.Created
 		}
 		agg.add(o)
-		if certificateStatuses[o.Status] && o.ValidTill.After(now) {
+		unexpired := unexpiredCertificate(o, now)
+		if unexpired {
 			facts.addCertificate(o.CommonName, o.DNSNames)
 		}
-		facts.issuance.note(o, since, now)
+		facts.issuance.note(o, unexpired, since, now)
 	})
 	out.addList(stats)
 	if err != nil {

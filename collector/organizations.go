@@ -143,7 +143,7 @@ func (c *organizationsCollector) Collect(ctx context.Context, out *Output) error
 			validations[typeState{types.value(t, ""), s}] += 0
 		}
 	}
-	facts := organizationFacts{}
+	facts := organizationFacts{expired: map[int64]expiredOrg{}}
 	perOrg := newRanked[orgItem](capOr(c.opts.MaxOrganizations, DefaultMaxOrganizations))
 	stats, err := c.client.ListOrganizations(ctx, func(o certcentral.Organization) {
 		out.problems(o.Problems)

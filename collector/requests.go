@@ -53,9 +53,7 @@ func (c *requestsCollector) Collect(ctx context.Context, out *Output) error {
 	types, products := newBoundedLabel(), newBoundedLabel()
 	type key struct{ typ, product string }
 	counts := map[key]int{}
-	var oldest time.Time
 	perRequest := newRanked[certcentral.Request](capOr(c.opts.MaxRequests, DefaultMaxRequests))
-	pending := 0
 	stats, err := c.client.ListPendingRequests(ctx, func(r certcentral.Request) {
 		out.problems(r.Problems)
 		// The list is asked for pending requests only; an answer that ignored the filter must
@@ -63,27 +61,27 @@ func (c *requestsCollector) Collect(ctx context.Context, out *Output) error {
 		if r.Status != "pending" && r.Status != "" {
 			return
 		}
-		pending++
 		r.Type = types.value(r.Type, "unknown")
 		r.ProductNameID = products.value(r.ProductNameID, "unknown")
 		counts[key{r.Type, r.ProductNameID}]++
-		if !r.Date.IsZero() && (oldest.IsZero() || r.Date.Before(oldest)) {
-			oldest = r.Date
-		}
 		perRequest.add(r, soonest(r.Date), 0, r.ID)
 	})
 	out.addList(stats)
 	if err != nil {
 		return err
 	}
-	out.facts = requestFacts{pending: pending}
+	// counts has every pending request, and kept is sorted oldest first with undated
+	// requests last (soonest): the total and the oldest need no bookkeeping of their own.
+	kept, dropped := perRequest.top()
+	pending := 0
 	for k, n := range counts {
+		pending += n
 		out.gauge(requestsPendingDesc, float64(n), k.typ, k.product)
 	}
-	if !oldest.IsZero() {
-		out.gauge(requestsOldestDesc, float64(oldest.Unix()))
+	out.facts = requestFacts{pending: pending}
+	if len(kept) > 0 && !kept[0].Date.IsZero() {
+		out.gauge(requestsOldestDesc, float64(kept[0].Date.Unix()))
 	}
-	kept, dropped := perRequest.top()
 	out.dropped += dropped
 	seen := map[int64]bool{}
 	for _, r := range kept {

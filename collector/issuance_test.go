@@ -138,7 +138,7 @@ func TestIssuanceBlockers(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			env := newTestEnv(t, tt.scenario)
-			env.sim.SetFaults(mustFaults(t, tt.faults))
+			env.sim.SetFaults(mustFaults(t, tt.faults...))
 			onlyCurrent := strings.HasSuffix(tt.name, "only current")
 			text := scrapeText(t, env.exporter(t, tt.collectors, func(c *Config) { c.Options.Orders.OnlyCurrent = onlyCurrent }))
 			if stuck := strings.Contains(text, "certcentral_orders_stuck{"); stuck != (tt.want["order_stuck"] != "") {
@@ -166,15 +166,6 @@ func without(m map[string]string, keys ...string) map[string]string {
 		delete(out, k)
 	}
 	return out
-}
-
-func mustFaults(t *testing.T, specs []string) []simulator.Fault {
-	t.Helper()
-	f, err := simulator.ParseFaults(specs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
 }
 
 // scenarioFile writes a scenario for newTestEnv.

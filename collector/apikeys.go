@@ -13,7 +13,6 @@ type APIKeysOptions struct {
 	// MaxKeys caps the per-key series sets (0 = DefaultMaxKeys); active unrestricted keys
 	// and those unused longest are kept first.
 	MaxKeys int
-	Now     func() time.Time
 }
 
 // DefaultMaxKeys is the default APIKeysOptions.MaxKeys.
@@ -93,11 +92,7 @@ func (c *apiKeysCollector) Collect(ctx context.Context, out *Output) error {
 	}
 	type acmeCount struct{ product, status string }
 	acme := map[acmeCount]int{}
-	limit := c.opts.MaxKeys
-	if limit <= 0 {
-		limit = DefaultMaxKeys
-	}
-	perKey := newRanked[certcentral.APIKey](limit)
+	perKey := newRanked[certcentral.APIKey](capOr(c.opts.MaxKeys, DefaultMaxKeys))
 	noID := 0
 	stats, err := c.client.ListAPIKeys(ctx, func(k certcentral.APIKey) {
 		out.problems(k.Problems)

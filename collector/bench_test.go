@@ -103,8 +103,7 @@ func BenchmarkIssuanceCollectorsLarge(b *testing.B) {
 	for _, name := range []string{"organizations", "requests", "api_keys"} {
 		b.Run(name, func(b *testing.B) {
 			def, _ := Lookup(name)
-			c := def.New(client, Options{Organizations: OrganizationsOptions{Now: func() time.Time { return goldenNow }},
-				APIKeys: APIKeysOptions{Now: func() time.Time { return goldenNow }}})
+			c := def.New(client, Options{Organizations: OrganizationsOptions{Now: func() time.Time { return goldenNow }}})
 			series := 0
 			b.ReportAllocs()
 			for b.Loop() {

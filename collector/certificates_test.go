@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/certcentral-exporter/certcentral_exporter/internal/certcentral"
 )
 
@@ -195,7 +193,7 @@ func TestIssuanceAndSpend(t *testing.T) {
 func spendText(t *testing.T, s spendFacts, balance any) string {
 	t.Helper()
 	out := newOutput()
-	emitSpend(func(d *prometheus.Desc, v float64, l ...string) { out.gauge(d, v, l...) }, s, balance)
+	emitSpend(out.gauge, s, balance)
 	return outputText(t, out)
 }
 

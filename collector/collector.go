@@ -149,7 +149,7 @@ func newDesc(name, help string, labels ...string) *prometheus.Desc {
 	}
 	fq := prometheus.BuildFQName(namespace, "", name)
 	d := prometheus.NewDesc(fq, help, labels, nil)
-	descInfos.Store(d, &descInfo{name: fq, help: help, labels: labels})
+	descInfos.Store(d, newDescInfo(fq, help, labels))
 	return d
 }
 

@@ -4,8 +4,6 @@ import (
 	"hash/maphash"
 	"strconv"
 	"strings"
-
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Metrics derived from more than one collector. A domain whose DCV lapsed cannot be used to
@@ -49,7 +47,9 @@ type orderFacts struct {
 	spend      spendFacts         // see spend.go
 }
 
-func newOrderFacts() orderFacts { return orderFacts{certsUnder: map[uint64]uint32{}} }
+func newOrderFacts() orderFacts {
+	return orderFacts{certsUnder: map[uint64]uint32{}, issuance: newOrderIssuanceFacts()}
+}
 
 // addCertificate counts one certificate under each of its names and their parent domains. A
 // wildcard "*.example.com" counts as "example.com", the name whose DCV it depends on.
@@ -93,10 +93,8 @@ func (f *orderFacts) addCertificate(cn string, sans []string) {
 
 // emitDomainActiveCertificates gives, for each expired domain, the certificates with a name
 // equal to it or below it.
-func emitDomainActiveCertificates(ch chan<- prometheus.Metric, d domainFacts, o orderFacts) {
+func emitDomainActiveCertificates(gauge gaugeFunc, d domainFacts, o orderFacts) {
 	for name, id := range d.expired {
-		n := o.certsUnder[hashName(name)]
-		ch <- prometheus.MustNewConstMetric(domainActiveCertsDesc, prometheus.GaugeValue, float64(n),
-			strconv.FormatInt(id, 10), name)
+		gauge(domainActiveCertsDesc, float64(o.certsUnder[hashName(name)]), strconv.FormatInt(id, 10), name)
 	}
 }

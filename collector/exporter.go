@@ -129,7 +129,7 @@ func NewExporter(cfg Config) (*Exporter, error) {
 		cfg.SlowCollection = time.Second
 	}
 	for _, o := range []*func() time.Time{&cfg.Options.Users.Now, &cfg.Options.Domains.Now, &cfg.Options.Orders.Now,
-		&cfg.Options.Organizations.Now, &cfg.Options.Requests.Now, &cfg.Options.APIKeys.Now} {
+		&cfg.Options.Organizations.Now} {
 		if *o == nil {
 			*o = cfg.Now
 		}

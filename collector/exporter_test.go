@@ -130,7 +130,7 @@ func TestStaleDataAfterFailure(t *testing.T) {
 		cfg.Now, cfg.CacheTTL, cfg.StaleDataMaxAge = c.now, time.Second, 10*time.Minute
 	})
 	gatherWithin(t, exp, 5*time.Second)
-	env.sim.SetFaults([]simulator.Fault{mustFault(t, "/user=status:503")})
+	env.sim.SetFaults(mustFaults(t, "/user=status:503"))
 
 	c.add(5 * time.Minute)
 	out, _ := gatherWithin(t, exp, 10*time.Second)
@@ -166,7 +166,7 @@ func TestLogsOnceWhenFailingAndOnceWhenRecovering(t *testing.T) {
 		cfg.Now, cfg.CacheTTL = c.now, time.Second
 		cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	})
-	env.sim.SetFaults([]simulator.Fault{mustFault(t, "/user=status:503")})
+	env.sim.SetFaults(mustFaults(t, "/user=status:503"))
 	for i := 0; i < 3; i++ {
 		gatherWithin(t, exp, 10*time.Second)
 		c.add(2 * time.Second)
@@ -242,9 +242,10 @@ func TestBudgetKeepsSimulatorFrom429(t *testing.T) {
 	}
 }
 
-func mustFault(t *testing.T, s string) simulator.Fault {
+// mustFaults parses fault specs (simulator.ParseFault's syntax); a bad one fails the test.
+func mustFaults(t *testing.T, specs ...string) []simulator.Fault {
 	t.Helper()
-	f, err := simulator.ParseFault(s)
+	f, err := simulator.ParseFaults(specs)
 	if err != nil {
 		t.Fatal(err)
 	}

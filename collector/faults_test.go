@@ -191,10 +191,7 @@ func TestFaults(t *testing.T) {
 
 func runFaultCase(t *testing.T, tc faultCase) {
 	clk := newClock()
-	faults := make([]simulator.Fault, 0, len(tc.faults))
-	for _, f := range tc.faults {
-		faults = append(faults, mustFault(t, f))
-	}
+	faults := mustFaults(t, tc.faults...)
 	ds, err := simulator.Scenario("demo", goldenNow)
 	if err != nil {
 		t.Fatal(err)

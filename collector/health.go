@@ -50,6 +50,17 @@ func (e *Exporter) healthFamilies(snaps []snapshot, now time.Time) ([]*dto.Metri
 	return mfs, err
 }
 
+// gaugeFunc writes one gauge. The derived metrics are written through one, so that emitHealth
+// hands its writer down once and a test can collect them without a registry.
+type gaugeFunc func(d *prometheus.Desc, v float64, labels ...string)
+
+// constGauges writes gauges to ch as const metrics.
+func constGauges(ch chan<- prometheus.Metric) gaugeFunc {
+	return func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+}
+
 // collectorFunc adapts a function to an unchecked prometheus.Collector.
 type collectorFunc func(chan<- prometheus.Metric)
 
@@ -61,9 +72,7 @@ func (f collectorFunc) Collect(ch chan<- prometheus.Metric) { f(ch) }
 func (e *Exporter) emitHealth(ch chan<- prometheus.Metric, snaps []snapshot, now time.Time) {
 	answered, rejected := false, false
 	facts := map[string]any{} // collector -> facts of its servable result
-	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
-	}
+	gauge := constGauges(ch)
 	for i, st := range e.states {
 		name := st.def.Name
 		last, good := snaps[i].last, snaps[i].good
@@ -111,10 +120,10 @@ func (e *Exporter) emitHealth(ch chan<- prometheus.Metric, snaps []snapshot, now
 	gauge(upDesc, boolValue(answered && !rejected))
 	if d, ok := facts["domains"].(domainFacts); ok {
 		if o, ok := facts["orders"].(orderFacts); ok {
-			emitDomainActiveCertificates(ch, d, o)
+			emitDomainActiveCertificates(gauge, d, o)
 		}
 	}
-	emitIssuance(ch, facts)
+	emitIssuance(gauge, facts)
 }
 
 // keyAccepted says whether a failed collection still shows that CertCentral answered and took

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -118,13 +119,13 @@ func TestStaleDataServedWhilePagesDoNotAddUp(t *testing.T) {
 		c.Now, c.CacheTTL, c.StaleDataMaxAge = clk.now, time.Minute, time.Hour
 	})
 	text := scrapeWithin(t, exp, 5*time.Second)
-	good := usersTotal(t, text)
+	good := sumSeries(t, text, "certcentral_users{")
 	n := len(env.sim.Dataset().Users)
-	if good != n || !strings.Contains(text, fmt.Sprintf(`certcentral_collector_items_read{collector="users"} %d`, n)) {
-		t.Fatalf("first collection: %d users\n%s", good, testbin.Lines(text, "certcentral_collector_items"))
+	if good != float64(n) || !strings.Contains(text, fmt.Sprintf(`certcentral_collector_items_read{collector="users"} %d`, n)) {
+		t.Fatalf("first collection: %v users\n%s", good, testbin.Lines(text, "certcentral_collector_items"))
 	}
 
-	env.sim.SetFaults([]simulator.Fault{mustFault(t, "/user=emptypages"), mustFault(t, "/user=pagelimit:2")})
+	env.sim.SetFaults(mustFaults(t, "/user=emptypages", "/user=pagelimit:2"))
 	clk.add(2 * time.Minute)
 	text = scrapeWithin(t, exp, 5*time.Second)
 	for _, want := range []string{
@@ -137,21 +138,9 @@ func TestStaleDataServedWhilePagesDoNotAddUp(t *testing.T) {
 			t.Errorf("missing %s:\n%s", want, testbin.Lines(text, "certcentral_collector_"))
 		}
 	}
-	if n := usersTotal(t, text); n != good {
-		t.Errorf("%d users served while the pages did not add up, want the last good %d (stale)", n, good)
+	if n := sumSeries(t, text, "certcentral_users{"); n != good {
+		t.Errorf("%v users served while the pages did not add up, want the last good %v (stale)", n, good)
 	}
-}
-
-// usersTotal sums certcentral_users in an exposition.
-func usersTotal(t *testing.T, text string) int {
-	t.Helper()
-	total := 0
-	for _, m := range regexp.MustCompile(`(?m)^certcentral_users\{[^}]*\} (\d+)$`).FindAllStringSubmatch(text, -1) {
-		var n int
-		fmt.Sscan(m[1], &n)
-		total += n
-	}
-	return total
 }
 
 // TestOneCollectorCannotSpendTheOthersBudget: pages of one user each spent the whole request
@@ -164,7 +153,7 @@ func TestOneCollectorCannotSpendTheOthersBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := newTestEnv(t, "demo", func(o *simulator.Options, c *certcentral.Config) {
-		o.Faults = []simulator.Fault{mustFault(t, "/user=pagelimit:1")}
+		o.Faults = mustFaults(t, "/user=pagelimit:1")
 		c.Limiter = limiter
 	})
 	exp := env.exporter(t, collectorNames(), func(c *Config) {
@@ -194,7 +183,7 @@ func TestLargeListWithinWhatOthersLeaveIsRead(t *testing.T) {
 	// The demo's users one per page (eleven): a request each, above the users' own share of a
 	// budget of 40 and within what the others' shares leave.
 	env := newTestEnv(t, "demo", func(o *simulator.Options, c *certcentral.Config) {
-		o.Faults = []simulator.Fault{mustFault(t, "/user=pagelimit:1")}
+		o.Faults = mustFaults(t, "/user=pagelimit:1")
 		c.Limiter = limiter
 	})
 	exp := env.exporter(t, collectorNames(), func(c *Config) { c.Budget = limiter })
@@ -211,7 +200,7 @@ func TestLargeListWithinWhatOthersLeaveIsRead(t *testing.T) {
 func TestUnparsedValuesKeepTheirObjects(t *testing.T) {
 	clean := scrapeWithin(t, newTestEnv(t, "demo").exporter(t, collectorNames()), 5*time.Second)
 	env := newTestEnv(t, "demo", func(o *simulator.Options, _ *certcentral.Config) {
-		o.Faults = []simulator.Fault{mustFault(t, "*=badvalues")}
+		o.Faults = mustFaults(t, "*=badvalues")
 	})
 	text := scrapeWithin(t, env.exporter(t, collectorNames()), 5*time.Second)
 	assertFailing(t, "bad values", text, nil, "")
@@ -227,8 +216,8 @@ func TestUnparsedValuesKeepTheirObjects(t *testing.T) {
 			t.Errorf("missing %s:\n%s", want, testbin.Lines(text, "certcentral_collector_unparsed"))
 		}
 	}
-	if a, b := usersTotal(t, clean), usersTotal(t, text); a != b {
-		t.Errorf("%d users counted with bad values, %d without: objects were lost", b, a)
+	if a, b := sumSeries(t, clean, "certcentral_users{"), sumSeries(t, text, "certcentral_users{"); a != b {
+		t.Errorf("%v users counted with bad values, %v without: objects were lost", b, a)
 	}
 	// A domain whose is_active does not parse counts as active (its DCV state stays visible):
 	// active and inactive together must still be every domain.
@@ -248,13 +237,18 @@ func TestUnparsedValuesKeepTheirObjects(t *testing.T) {
 	}
 }
 
+// sumSeries adds up the values of the series whose lines start with prefix (a name and "{"
+// for every series of a family). A value that does not parse fails the test rather than
+// counting as 0.
 func sumSeries(t *testing.T, text, prefix string) float64 {
 	t.Helper()
 	sum := 0.0
 	for _, line := range strings.Split(text, "\n") {
 		if strings.HasPrefix(line, prefix) {
-			var v float64
-			fmt.Sscan(line[strings.LastIndexByte(line, ' ')+1:], &v)
+			v, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
+			if err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
 			sum += v
 		}
 	}
@@ -265,7 +259,7 @@ func sumSeries(t *testing.T, text, prefix string) float64 {
 // before the offset were neither "never signed in" nor had a days-since series.
 func TestLastLoginZeroDatesAndFormats(t *testing.T) {
 	env := newTestEnv(t, "demo", func(o *simulator.Options, _ *certcentral.Config) {
-		o.Faults = []simulator.Fault{mustFault(t, "/user=logindates")}
+		o.Faults = mustFaults(t, "/user=logindates")
 	})
 	text := scrapeWithin(t, env.exporter(t, []string{"users"}), 5*time.Second)
 	never := regexp.MustCompile(`(?m)^certcentral_user_never_logged_in\{[^}]*user_id="(\d+)"[^}]*\} 1$`).FindAllStringSubmatch(text, -1)

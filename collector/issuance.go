@@ -5,8 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/certcentral-exporter/certcentral_exporter/internal/certcentral"
 )
 
@@ -58,8 +56,19 @@ var (
 
 // organizationFacts are the lapsed validations of active organizations.
 type organizationFacts struct {
-	expired            map[int64]expiredOrg
-	expiredValidations int
+	expired map[int64]expiredOrg
+	// unidentified counts lapsed validations of organizations without a readable id: blockers
+	// all the same, but never joined with orders, whose organization.id 0 means "none".
+	unidentified int
+}
+
+// expiredValidations counts the lapsed validations, one per organization and type.
+func (f organizationFacts) expiredValidations() int {
+	n := f.unidentified
+	for _, e := range f.expired {
+		n += len(e.types)
+	}
+	return n
 }
 
 type expiredOrg struct {
@@ -68,14 +77,9 @@ type expiredOrg struct {
 }
 
 func (f *organizationFacts) addExpired(o certcentral.Organization, typ string) {
-	f.expiredValidations++
 	if o.ID == 0 {
-		// Counted as a blocker, but not joined with the orders: their organization.id 0 means
-		// "none", not this organization.
+		f.unidentified++
 		return
-	}
-	if f.expired == nil {
-		f.expired = map[int64]expiredOrg{}
 	}
 	e := f.expired[o.ID]
 	e.name = o.Name
@@ -105,17 +109,20 @@ type orderIssuanceFacts struct {
 	current bool
 }
 
-// note records one order: an unexpired issued certificate under its organization and
-// product, or an order stuck in a waiting status since the time given (the order's creation;
-// for a reissue, since when it has been seen waiting).
-func (f *orderIssuanceFacts) note(o certcentral.Order, since, now time.Time) {
-	if f.stuck == nil {
-		f.certs, f.stuck = map[orgProduct]int{}, map[string]stuckOrders{}
-		for _, s := range stuckStatuses {
-			f.stuck[s] = stuckOrders{}
-		}
+func newOrderIssuanceFacts() orderIssuanceFacts {
+	f := orderIssuanceFacts{certs: map[orgProduct]int{}, stuck: map[string]stuckOrders{}}
+	for _, s := range stuckStatuses {
+		f.stuck[s] = stuckOrders{}
 	}
-	if certificateStatuses[o.Status] && o.ValidTill.After(now) {
+	return f
+}
+
+// note records one order: an unexpired issued certificate (unexpired, which the caller has
+// worked out already) under its organization and product, or an order stuck in a waiting
+// status since the time given (the order's creation; for a reissue, since when it has been
+// seen waiting).
+func (f *orderIssuanceFacts) note(o certcentral.Order, unexpired bool, since, now time.Time) {
+	if unexpired {
 		k := orgProduct{o.OrganizationID, o.ProductNameID}
 		if _, ok := f.certs[k]; ok || len(f.certs) < maxOrgProductCounters {
 			f.certs[k]++
@@ -196,17 +203,14 @@ func productValidation(nameID string) string {
 }
 
 // emitIssuance writes every metric of this file that the served facts allow.
-func emitIssuance(ch chan<- prometheus.Metric, facts map[string]any) {
-	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
-	}
+func emitIssuance(gauge gaugeFunc, facts map[string]any) {
 	orders, hasOrders := facts["orders"].(orderFacts)
 	if d, ok := facts["domains"].(domainFacts); ok {
 		gauge(issuanceBlockersDesc, float64(d.states[dcvExpired]), blockerDCVExpired)
 		gauge(issuanceBlockersDesc, float64(d.states[dcvPending]), blockerDCVPending)
 	}
 	if o, ok := facts["organizations"].(organizationFacts); ok {
-		gauge(issuanceBlockersDesc, float64(o.expiredValidations), blockerOrgValidation)
+		gauge(issuanceBlockersDesc, float64(o.expiredValidations()), blockerOrgValidation)
 		if hasOrders {
 			emitOrganizationActiveCertificates(gauge, o, orders.issuance)
 		}
@@ -256,7 +260,7 @@ func emitIssuance(ch chan<- prometheus.Metric, facts map[string]any) {
 
 // emitOrganizationActiveCertificates counts, for each lapsed validation of an active
 // organization, the unexpired certificates under it whose product needs that validation.
-func emitOrganizationActiveCertificates(gauge func(*prometheus.Desc, float64, ...string), o organizationFacts, certs orderIssuanceFacts) {
+func emitOrganizationActiveCertificates(gauge gaugeFunc, o organizationFacts, certs orderIssuanceFacts) {
 	type orgType struct {
 		org int64
 		typ string

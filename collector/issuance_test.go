@@ -139,7 +139,7 @@ func TestIssuanceBlockers(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			env := newTestEnv(t, tt.scenario)
-			env.sim.SetFaults(mustFaults(t, tt.faults))
+			env.sim.SetFaults(mustFaults(t, tt.faults...))
 			onlyCurrent := strings.HasSuffix(tt.name, "only current")
 			text := scrapeText(t, env.exporter(t, tt.collectors, func(c *Config) { c.Options.Orders.OnlyCurrent = onlyCurrent }))
 			if stuck := strings.Contains(text, "certcentral_orders_stuck{"); stuck != (tt.want["order_stuck"] != "") {
@@ -167,15 +167,6 @@ func without(m map[string]string, keys ...string) map[string]string {
 		delete(out, k)
 	}
 	return out
-}
-
-func mustFaults(t *testing.T, specs []string) []simulator.Fault {
-	t.Helper()
-	f, err := simulator.ParseFaults(specs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
 }
 
 // scenarioFile writes a scenario for newTestEnv.
@@ -427,7 +418,7 @@ func rewriteBody(next http.Handler, path string, edit func(string) string) http.
 // TestNoProduct: a product of unexpired certificates that the account can no longer order is
 // a blocker; an order without a product name is not (there is nothing to look up).
 func TestNoProduct(t *testing.T) {
-	var o orderFacts
+	o := newOrderFacts()
 	for _, order := range []certcentral.Order{
 		{Status: "issued", ProductNameID: "ssl_plus", ValidTill: goldenNow.Add(time.Hour)},
 		{Status: "issued", ProductNameID: "ssl_basic", ValidTill: goldenNow.Add(time.Hour)},     // no longer orderable
@@ -436,10 +427,10 @@ func TestNoProduct(t *testing.T) {
 		{Status: "issued", ProductNameID: "", ValidTill: goldenNow.Add(time.Hour)},              // no name
 		{Status: "pending", ProductNameID: "code_signing", Created: goldenNow.Add(-time.Hour)},  // not issued
 	} {
-		o.issuance.note(order, order.Created, goldenNow)
+		o.issuance.note(order, unexpiredCertificate(order, goldenNow), order.Created, goldenNow)
 	}
 	ch := make(chan prometheus.Metric, 100)
-	emitIssuance(ch, map[string]any{"orders": o, "products": productFacts{orderable: map[string]bool{"ssl_plus": true}}})
+	emitIssuance(constGauges(ch), map[string]any{"orders": o, "products": productFacts{orderable: map[string]bool{"ssl_plus": true}}})
 	close(ch)
 	found := false
 	for m := range ch {

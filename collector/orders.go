@@ -39,7 +39,7 @@ func init() {
 			"Orders, Domains, Organizations, linked to a user who may view the account's orders",
 		DefaultInterval: 30 * time.Minute, CheckEvery: 5 * time.Minute, // see README "Refresh intervals"
 		New: func(c *certcentral.Client, o Options) Collector {
-			return checkedOrders{&ordersCollector{client: c, opts: o.Orders}}
+			return &ordersCollector{client: c, opts: o.Orders}
 		},
 	})
 }
@@ -63,6 +63,12 @@ var (
 // some accounts, and "reissue_pending", whose current certificate stays valid while the
 // reissue waits.
 var certificateStatuses = map[string]bool{"issued": true, "expired": true, "reissue_pending": true}
+
+// unexpiredCertificate says whether the order has a certificate that is still valid at now:
+// the certificates the derived metrics count.
+func unexpiredCertificate(o certcentral.Order, now time.Time) bool {
+	return certificateStatuses[o.Status] && o.ValidTill.After(now)
+}
 
 type ordersCollector struct {
 	client *certcentral.Client
@@ -89,8 +95,14 @@ func (c *ordersCollector) Collect(ctx context.Context, out *Output) error {
 	reissue := c.reissue.next(now)
 	agg := newOrderAggregates(now, retention, c.opts.MaxCertificates)
 	facts := newOrderFacts()
+	// newest is the list's newest end as this read saw it: with the filter and the total it
+	// is the mark that Changed later compares with.
+	var newest time.Time
 	stats, err := c.client.ListOrders(ctx, filter, func(o certcentral.Order) {
 		out.problems(o.Problems)
+		if o.Created.After(newest) {
+			newest = o.Created
+		}
 		var since time.Time
 		if o.Status == "reissue_pending" {
 			since = reissue.waitingSince(o)
@@ -98,16 +110,18 @@ func (c *ordersCollector) Collect(ctx context.Context, out *Output) error {
 			since = o.Created
 		}
 		agg.add(o)
-		if certificateStatuses[o.Status] && o.ValidTill.After(now) {
+		unexpired := unexpiredCertificate(o, now)
+		if unexpired {
 			facts.addCertificate(o.CommonName, o.DNSNames)
 		}
-		facts.issuance.note(o, since, now)
+		facts.issuance.note(o, unexpired, since, now)
 	})
 	out.addList(stats)
 	if err != nil {
 		return err // the next collection still compares with the last complete one
 	}
 	c.reissue = reissue.cur
+	out.mark = certcentral.OrdersMark{Filter: filter, Total: stats.Total, Newest: newest}
 	facts.issuance.current = c.opts.OnlyCurrent
 	agg.emit(out, c.opts.OnlyCurrent)
 	facts.spend = agg.spend // with every product, for the zeros

@@ -6,24 +6,14 @@ import (
 	"github.com/certcentral-exporter/certcentral_exporter/internal/certcentral"
 )
 
-// checkedOrders is the orders collector with a check for new orders between its full reads:
-// a full read records what it saw of the list's newest end, and the check asks for the
-// newest order only (one request) to tell whether orders were added since.
-type checkedOrders struct{ *ordersCollector }
-
-func (c checkedOrders) Collect(ctx context.Context, out *Output) error {
-	var mark certcentral.OrdersMark
-	err := c.ordersCollector.Collect(certcentral.WithOrdersMark(ctx, &mark), out)
-	if err == nil {
-		out.mark = mark
-	}
-	return err
-}
+// The orders collector checks for new orders between its full reads: a full read records
+// what it saw of the list's newest end (Output.mark), and the check asks for the newest order
+// only (one request) to tell whether orders were added since.
 
 // Changed says whether the order list differs at its newest end from mark: another total, or
 // another newest order. A newest order older than the one the full read saw means the API
 // did not sort as asked, and the check cannot tell anything: errCheckUnusable.
-func (c checkedOrders) Changed(ctx context.Context, mark any) (bool, error) {
+func (c *ordersCollector) Changed(ctx context.Context, mark any) (bool, error) {
 	seen, ok := mark.(certcentral.OrdersMark)
 	if !ok {
 		return true, nil

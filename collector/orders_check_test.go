@@ -2,7 +2,6 @@ package collector
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,21 +11,12 @@ import (
 	"github.com/certcentral-exporter/certcentral_exporter/internal/testbin"
 )
 
-// settle scrapes exp once and waits until no collection or check of it is running.
+// settle scrapes exp once and waits until every collector has a result and no collection
+// or check of it is running.
 func settle(t *testing.T, exp *Exporter) string {
 	t.Helper()
 	text := scrapeText(t, exp)
-	deadline := time.Now().Add(10 * time.Second)
-	for running := true; running; {
-		running = false
-		for _, s := range exp.Status() {
-			running = running || s.Running
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("a collection or check is still running after 10 s")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitCollected(t, exp, 10*time.Second)
 	return text
 }
 
@@ -73,7 +63,7 @@ func TestOrdersCheckReadsInFullOnlyWhenOrdersWereAdded(t *testing.T) {
 	if got := orderRequests(env); got != 2*full+2 {
 		t.Fatalf("after the change: %d requests, want the check and a full read (%d)", got-full-1, full+1)
 	}
-	if before, after := ordersServed(t, first), ordersServed(t, settle(t, exp)); after != before+1 {
+	if before, after := sumSeries(t, first, "certcentral_orders{"), sumSeries(t, settle(t, exp), "certcentral_orders{"); after != before+1 {
 		t.Errorf("certcentral_orders adds up to %v after an order was added to %v", after, before)
 	}
 }
@@ -119,22 +109,6 @@ func TestOrdersCheckTurnsOffWhenTheAPIDoesNotSort(t *testing.T) {
 	}
 }
 
-// ordersServed adds up certcentral_orders in a scrape.
-func ordersServed(t *testing.T, text string) float64 {
-	t.Helper()
-	sum := 0.0
-	for _, line := range strings.Split(text, "\n") {
-		if strings.HasPrefix(line, "certcentral_orders{") {
-			v, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sum += v
-		}
-	}
-	return sum
-}
-
 // TestStaleGraceStartsWhenTheRefreshWasDue: after a failed refresh the last good data is
 // served for StaleDataMaxAge from when it was due for that refresh, not from when it was
 // read, so a collector read every 30 minutes keeps the whole grace.
@@ -147,7 +121,7 @@ func TestStaleGraceStartsWhenTheRefreshWasDue(t *testing.T) {
 		c.StaleDataMaxAge = 10 * time.Minute
 	})
 	settle(t, exp)
-	env.sim.SetFaults([]simulator.Fault{mustFault(t, "/user=status:503")})
+	env.sim.SetFaults(mustFaults(t, "/user=status:503"))
 	clk.add(31 * time.Minute)
 	settle(t, exp)           // the refresh fails
 	clk.add(8 * time.Minute) // 39 minutes after the read, 9 after the refresh was due

@@ -143,12 +143,8 @@ func (c *organizationsCollector) Collect(ctx context.Context, out *Output) error
 			validations[typeState{types.value(t, ""), s}] += 0
 		}
 	}
-	facts := organizationFacts{}
-	limit := c.opts.MaxOrganizations
-	if limit <= 0 {
-		limit = DefaultMaxOrganizations
-	}
-	perOrg := newRanked[orgItem](limit)
+	facts := organizationFacts{expired: map[int64]expiredOrg{}}
+	perOrg := newRanked[orgItem](capOr(c.opts.MaxOrganizations, DefaultMaxOrganizations))
 	noID := 0
 	stats, err := c.client.ListOrganizations(ctx, func(o certcentral.Organization) {
 		out.problems(o.Problems)

@@ -46,6 +46,15 @@ func (h *rankedHeap[T]) Pop() any {
 
 func newRanked[T any](limit int) *ranked[T] { return &ranked[T]{limit: max(0, limit)} }
 
+// capOr is a configured cap where 0 (or less) means the collector's default def, for the
+// per-item series that must never be unlimited (unlike MaxCertificates, where 0 is).
+func capOr(n, def int) int {
+	if n <= 0 {
+		return def
+	}
+	return n
+}
+
 // add records v with its sort keys; id breaks ties so that the order does not depend on the
 // order in which concurrently fetched pages arrived.
 func (r *ranked[T]) add(v T, primary, secondary float64, id int64) {

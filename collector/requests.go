@@ -13,7 +13,6 @@ type RequestsOptions struct {
 	// MaxRequests caps the per-request series (0 = DefaultMaxRequests); the oldest pending
 	// requests are kept.
 	MaxRequests int
-	Now         func() time.Time
 }
 
 // DefaultMaxRequests is the default RequestsOptions.MaxRequests. A queue longer than this is
@@ -54,13 +53,9 @@ func (c *requestsCollector) Collect(ctx context.Context, out *Output) error {
 	types, products := newBoundedLabel(), newBoundedLabel()
 	type key struct{ typ, product string }
 	counts := map[key]int{}
-	var oldest time.Time
-	limit := c.opts.MaxRequests
-	if limit <= 0 {
-		limit = DefaultMaxRequests
-	}
-	perRequest := newRanked[certcentral.Request](limit)
-	pending, noID := 0, 0
+	var oldest time.Time // of every pending request, those without an id too
+	perRequest := newRanked[certcentral.Request](capOr(c.opts.MaxRequests, DefaultMaxRequests))
+	noID := 0
 	stats, err := c.client.ListPendingRequests(ctx, func(r certcentral.Request) {
 		out.problems(r.Problems)
 		// The list is asked for pending requests only; an answer that ignored the filter must
@@ -68,7 +63,6 @@ func (c *requestsCollector) Collect(ctx context.Context, out *Output) error {
 		if r.Status != "pending" && r.Status != "" {
 			return
 		}
-		pending++
 		r.Type = types.value(r.Type, "unknown")
 		r.ProductNameID = products.value(r.ProductNameID, "unknown")
 		counts[key{r.Type, r.ProductNameID}]++
@@ -85,10 +79,14 @@ func (c *requestsCollector) Collect(ctx context.Context, out *Output) error {
 	if err != nil {
 		return err
 	}
-	out.facts = requestFacts{pending: pending}
+	// counts has every pending request: the total needs no bookkeeping of its own. The
+	// oldest does, since requests without an id are in no ranked list.
+	pending := 0
 	for k, n := range counts {
+		pending += n
 		out.gauge(requestsPendingDesc, float64(n), k.typ, k.product)
 	}
+	out.facts = requestFacts{pending: pending}
 	if !oldest.IsZero() {
 		out.gauge(requestsOldestDesc, float64(oldest.Unix()))
 	}

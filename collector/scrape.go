@@ -207,9 +207,7 @@ func parseFamilies(texts []familyText, only map[string]bool) ([]*dto.MetricFamil
 func (e *Exporter) Cached(names ...string) []*dto.MetricFamily {
 	snaps := make([]snapshot, len(e.states))
 	for i, st := range e.states {
-		st.mu.Lock()
-		snaps[i] = snapshot{last: st.last, good: st.good}
-		st.mu.Unlock()
+		snaps[i].last, snaps[i].good = st.results()
 	}
 	now := e.now()
 	health, err := e.healthFamilies(snaps, now)

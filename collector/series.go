@@ -25,6 +25,18 @@ import (
 type descInfo struct {
 	name, help string
 	labels     []string // label names in the order gauge takes their values
+	sorted     []int    // indexes of labels sorted by name: the order samples sort in
+}
+
+// newDescInfo describes one metric; the label order for sorting is worked out here, once,
+// rather than on each of the many comparisons of a sort.
+func newDescInfo(name, help string, labels []string) *descInfo {
+	sorted := make([]int, len(labels))
+	for i := range sorted {
+		sorted[i] = i
+	}
+	slices.SortFunc(sorted, func(x, y int) int { return strings.Compare(labels[x], labels[y]) })
+	return &descInfo{name: name, help: help, labels: labels, sorted: sorted}
 }
 
 // descInfos maps each *prometheus.Desc made by newDesc to its descInfo.
@@ -103,28 +115,12 @@ func compareSamples(a, b sample) int {
 			return c
 		}
 	}
-	for _, k := range sortedLabelOrder(a.info) {
+	for _, k := range a.info.sorted {
 		if c := strings.Compare(a.labels[k], b.labels[k]); c != 0 {
 			return c
 		}
 	}
 	return 0
-}
-
-// sortedOrders caches, per descInfo, the indexes of its labels sorted by name.
-var sortedOrders sync.Map
-
-func sortedLabelOrder(info *descInfo) []int {
-	if o, ok := sortedOrders.Load(info); ok {
-		return o.([]int)
-	}
-	order := make([]int, len(info.labels))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortFunc(order, func(x, y int) int { return strings.Compare(info.labels[x], info.labels[y]) })
-	sortedOrders.Store(info, order)
-	return order
 }
 
 // familyConflict returns a description of the same name with another help or other labels

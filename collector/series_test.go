@@ -45,7 +45,7 @@ func joinText(texts []familyText) string {
 
 // TestEncodeSamplesMatchesRegistry: every collector's data on the demo account, written by
 // encodeSamples, is byte for byte what the registry and expfmt wrote, with and without the
-// account's labels.
+// account's labels. Every collector must have data there.
 func TestEncodeSamplesMatchesRegistry(t *testing.T) {
 	env := newTestEnv(t, "demo")
 	for _, extra := range [][][2]string{nil, {{"account", "prod"}, {"team", `a "b" \ c`}}} {
@@ -56,6 +56,9 @@ func TestEncodeSamplesMatchesRegistry(t *testing.T) {
 				t.Fatalf("%s: %v", d.Name, err)
 			}
 			if len(out.samples) == 0 {
+				// Every collector has data on the demo account; one without would not be
+				// compared at all.
+				t.Errorf("%s: no samples on the demo account", d.Name)
 				continue
 			}
 			want, werr := viaRegistry(t, append([]sample(nil), out.samples...), extra)
@@ -73,18 +76,20 @@ func TestEncodeSamplesMatchesRegistry(t *testing.T) {
 // TestEncodeSamplesEdgeCases: escapes, special values, label names out of order, an account
 // label the family has already, and a duplicate series (dropped and reported, the first kept).
 func TestEncodeSamplesEdgeCases(t *testing.T) {
-	a := newDesc("zz_test_edge", "Help with \\ backslash\nand newline and \"quotes\".", "zeta", "alpha", "account")
-	b := newDesc("zz_test_plain", "No labels.")
+	// Local descriptions: newDesc would register these names and labels for the whole
+	// process (descInfos, reservedLabels).
+	a := newDescInfo("certcentral_zz_test_edge", "Help with \\ backslash\nand newline and \"quotes\".", []string{"zeta", "alpha", "account"})
+	b := newDescInfo("certcentral_zz_test_plain", "No labels.", nil)
 	samples := []sample{
-		{lookupDesc(a), 1, []string{"z2", "a\"1\"\n\\", "x"}},
-		{lookupDesc(a), math.NaN(), []string{"z1", "a1", "x"}},
-		{lookupDesc(a), math.Inf(1), []string{"z1", "a0", "x"}},
-		{lookupDesc(a), math.Inf(-1), []string{"z0", "ä", "x"}},
-		{lookupDesc(a), 1e21, []string{"z0", "", "x"}},
-		{lookupDesc(a), -1, []string{"z0", "b", "x"}},
-		{lookupDesc(a), 0.1, []string{"z1", "a1", "x"}}, // duplicate of the NaN series
-		{lookupDesc(b), 1234567, nil},
-		{lookupDesc(b), 7, nil}, // duplicate
+		{a, 1, []string{"z2", "a\"1\"\n\\", "x"}},
+		{a, math.NaN(), []string{"z1", "a1", "x"}},
+		{a, math.Inf(1), []string{"z1", "a0", "x"}},
+		{a, math.Inf(-1), []string{"z0", "ä", "x"}},
+		{a, 1e21, []string{"z0", "", "x"}},
+		{a, -1, []string{"z0", "b", "x"}},
+		{a, 0.1, []string{"z1", "a1", "x"}}, // duplicate of the NaN series
+		{b, 1234567, nil},
+		{b, 7, nil}, // duplicate
 	}
 	extra := [][2]string{{"account", "prod"}, {"env", "eu"}}
 	want, werr := viaRegistry(t, append([]sample(nil), samples...), extra)
@@ -103,7 +108,10 @@ func TestEncodeSamplesEdgeCases(t *testing.T) {
 // TestGaugeRefusesBadLabels: a label count that does not match, or a value that is not
 // UTF-8, is a collector bug that fails its collection, as MustNewConstMetric's panic did.
 func TestGaugeRefusesBadLabels(t *testing.T) {
-	d := newDesc("zz_test_refuse", "Help.", "one")
+	// An existing one-label description, not a new one registered for the whole process;
+	// the good call shows that the panics come from the labels, not from the lookup.
+	d := successDesc
+	newOutput().gauge(d, 1, "good")
 	for name, labels := range map[string][]string{"count": {"a", "b"}, "utf8": {"\xff"}} {
 		func() {
 			defer func() {

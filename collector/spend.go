@@ -1,7 +1,5 @@
 package collector
 
-import "github.com/prometheus/client_golang/prometheus"
-
 // What the account spent on orders over the last day and week, from the orders' price. The
 // order list gives a price but no currency; the account's currency is the balance's, so the
 // spend is joined at scrape time with the balance collector's data (derived.go explains the
@@ -18,7 +16,7 @@ type spendFacts struct {
 }
 
 // emitSpend writes the spend of every product and window in the balance's currency.
-func emitSpend(gauge func(*prometheus.Desc, float64, ...string), s spendFacts, balance any) {
+func emitSpend(gauge gaugeFunc, s spendFacts, balance any) {
 	currency := "unknown"
 	if b, ok := balance.(balanceFacts); ok && b.currency != "" {
 		currency = b.currency

@@ -35,7 +35,6 @@ type Account struct {
 	Config   config.Account
 	KeyInfo  config.APIKey // Source and Warning; Value is cleared once the client has it
 	Client   *certcentral.Client
-	Limiter  *budget.Limiter // nil when the budget is off
 	Exporter *collector.Exporter
 	keySum   [32]byte // the key's hash, to tell a rotated key on reload without keeping it
 }
@@ -45,9 +44,6 @@ type Options struct {
 	Logger    *slog.Logger
 	UserAgent string
 	Getenv    func(string) string
-	Now       func() time.Time // for tests; nil is time.Now
-	// Transport for the API clients; nil is http.DefaultTransport's clone.
-	Transport http.RoundTripper
 }
 
 // Set is the current set of accounts. It is safe for concurrent use.
@@ -201,7 +197,7 @@ func NewClient(ac config.Account, key config.APIKey, opts Options, observer cert
 		BaseURL:         ac.URL,
 		APIKey:          key.Value,
 		UserAgent:       opts.UserAgent,
-		HTTPClient:      &http.Client{Timeout: ac.RequestTimeout, Transport: opts.Transport},
+		HTTPClient:      &http.Client{Timeout: ac.RequestTimeout},
 		PageConcurrency: ac.PageConcurrency,
 		MaxBodyBytes:    ac.MaxBodyBytes,
 		// Plain HTTP to this machine never leaves it; to another host only when allowed.
@@ -256,7 +252,6 @@ func (s *Set) build(ac config.Account, key config.APIKey) (*Account, error) {
 		CollectionTimeout: ac.CollectionTimeout,
 		StaleDataMaxAge:   ac.StaleDataMaxAge,
 		Logger:            s.opts.Logger.With("account", ac.Name),
-		Now:               s.opts.Now,
 		Labels:            pairs,
 		Extra:             reg,
 	}
@@ -268,5 +263,5 @@ func (s *Set) build(ac config.Account, key config.APIKey) (*Account, error) {
 		return nil, fmt.Errorf("cannot set up the collectors: %w", err)
 	}
 	key.Value = "" // the client holds it; nothing else needs to
-	return &Account{Config: ac, KeyInfo: key, Client: client, Limiter: limiter, Exporter: exp}, nil
+	return &Account{Config: ac, KeyInfo: key, Client: client, Exporter: exp}, nil
 }

@@ -144,14 +144,7 @@ func (f OrderFilter) query() url.Values {
 
 // ListOrders reads every certificate order matching filter (GET /order/certificate).
 func (c *Client) ListOrders(ctx context.Context, filter OrderFilter, fn func(Order)) (ListStats, error) {
-	mark := ordersMarkFrom(ctx)
-	stats, err := listAll(ctx, c, "/order/certificate", "orders", filter.query(), MaxListItems, func(r *rawOrder) {
-		o := r.order()
-		mark.see(&o)
-		fn(o)
+	return listAll(ctx, c, "/order/certificate", "orders", filter.query(), MaxListItems, func(r *rawOrder) {
+		fn(r.order())
 	})
-	if mark != nil {
-		mark.Filter, mark.Total = filter, stats.Total
-	}
-	return stats, err
 }

@@ -19,22 +19,9 @@ type OrdersMark struct {
 	Newest time.Time   // the latest date_created; zero when no order had one
 }
 
-type ordersMarkKey struct{}
-
-// WithOrdersMark returns a context under which ListOrders records in m the filter it read
-// with, the total the API announced and the newest date_created of the orders it read.
-func WithOrdersMark(ctx context.Context, m *OrdersMark) context.Context {
-	return context.WithValue(ctx, ordersMarkKey{}, m)
-}
-
-func ordersMarkFrom(ctx context.Context) *OrdersMark {
-	m, _ := ctx.Value(ordersMarkKey{}).(*OrdersMark)
-	return m
-}
-
-// see records one order of the list; m may be nil.
+// see records one order of the list.
 func (m *OrdersMark) see(o *Order) {
-	if m != nil && o.Created.After(m.Newest) {
+	if o.Created.After(m.Newest) {
 		m.Newest = o.Created
 	}
 }

@@ -208,13 +208,16 @@ func TestHostileFiles(t *testing.T) {
 	if err := os.WriteFile(big, make([]byte, maxConfigBytes+1), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for _, tt := range []struct{ path, want string }{
-		{"/dev/zero", "the config file /dev/zero is a character device, not a regular file"},
+	type row struct{ path, want string }
+	rows := []row{
 		{t.TempDir(), "is a directory, not a regular file"},
 		{big, "is larger than 1048576 bytes: is the path right?"},
 		{"/no/such/f", "cannot read the config file /no/such/f: "},
-		{mkfifo(t, dir), "is a named pipe, not a regular file"},
-	} {
+	}
+	for _, sf := range specialFiles(t, dir) {
+		rows = append(rows, row{sf.path, "the config file " + sf.path + " is " + sf.kind + ", not a regular file"})
+	}
+	for _, tt := range rows {
 		done := make(chan error, 1)
 		go func() {
 			_, err := LoadFile(tt.path, DefaultSettings())

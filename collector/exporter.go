@@ -109,6 +109,9 @@ type result struct {
 	status   int // HTTP status of the failing call, 200 on success
 	started  time.Time
 	ended    time.Time
+	// parsed keeps the families Cached read back from text, so that a status page asking
+	// again reads the kept result without parsing it; it goes when a new result replaces it.
+	parsed familyCache
 }
 
 // NewExporter builds the enabled collectors.

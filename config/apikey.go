@@ -4,7 +4,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"strings"
 
@@ -62,49 +61,17 @@ func loadKeyFromEnv(name string, getenv func(string) string) (APIKey, error) {
 	return k, nil
 }
 
-// readKeyFile reads at most maxKeyFileBytes of a regular file. The size a file reports is not
-// trusted (/dev/zero reports 0 and never ends), nor is the file opened in a way that can block
-// (a named pipe with no writer would hang the exporter at start): it is opened without
-// blocking, and whatever is not a regular file is refused before anything is read.
+// readKeyFile reads the key file through readRegular: at most maxKeyFileBytes of a regular
+// file, opened without blocking. Its refusals say how to fix them.
 func readKeyFile(file string) ([]byte, fs.FileInfo, error) {
-	f, err := openNonBlocking(file)
-	if err != nil {
-		return nil, nil, fmt.Errorf("cannot read the API key file %s: %w", file, errors.Unwrap(err))
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, nil, fmt.Errorf("cannot read the API key file %s: %w", file, errors.Unwrap(err))
-	}
-	if info.IsDir() {
-		return nil, nil, fmt.Errorf("the API key file %s is a directory", file)
-	}
-	if !info.Mode().IsRegular() {
-		return nil, nil, fmt.Errorf("the API key file %s is %s, not a regular file: write the key into a file and point --certcentral.api-key-file at it", file, describeMode(info.Mode()))
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxKeyFileBytes+1))
-	if err != nil {
-		return nil, nil, fmt.Errorf("cannot read the API key file %s: %w", file, errors.Unwrap(err))
-	}
-	if len(data) > maxKeyFileBytes {
-		return nil, nil, fmt.Errorf("the API key file %s is larger than %d bytes: an API key is a short line, is the path right?", file, maxKeyFileBytes)
-	}
-	return data, info, nil
-}
-
-// describeMode names a file type that is not a regular file.
-func describeMode(m fs.FileMode) string {
+	data, info, err := readRegular(file, maxKeyFileBytes, "API key file")
 	switch {
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeCharDevice != 0:
-		return "a character device"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
+	case errors.Is(err, errNotRegular):
+		return nil, nil, fmt.Errorf("%w: write the key into a file and point --certcentral.api-key-file at it", err)
+	case errors.Is(err, errTooLarge):
+		return nil, nil, fmt.Errorf("%w: an API key is a short line, is the path right?", err)
 	}
-	return "a special file"
+	return data, info, err
 }
 
 // permissionWarning says when the key file can be read by users other than the exporter's.

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +22,18 @@ func writeKey(t *testing.T, content string, mode os.FileMode) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// notExistText is the operating system's words for a missing file (they differ on Windows),
+// so that the row checks the whole message everywhere.
+func notExistText(t *testing.T, path string) string {
+	t.Helper()
+	_, err := os.Open(path)
+	pe, ok := errors.AsType[*fs.PathError](err)
+	if !ok || !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("opening %s: %v, want a missing file", path, err)
+	}
+	return pe.Err.Error()
 }
 
 func env(vars map[string]string) func(string) string {
@@ -79,15 +93,17 @@ func TestLoadAPIKeyFromEnv(t *testing.T) {
 func TestLoadAPIKeyErrors(t *testing.T) {
 	dir := t.TempDir()
 	big := writeKey(t, strings.Repeat(secret, 200), 0o600)
-	for _, tt := range []struct {
+	absent := filepath.Join(dir, "absent")
+	type row struct {
 		name string
 		file string
 		env  map[string]string
 		want string
-	}{
+	}
+	rows := []row{
 		{"no key at all", "", nil, "no API key: set --certcentral.api-key-file (preferred) or the environment variable CERTCENTRAL_API_KEY"},
 		{"blank environment variable", "", map[string]string{APIKeyEnv: " \n"}, "no API key"},
-		{"missing file", filepath.Join(dir, "absent"), nil, "cannot read the API key file " + filepath.Join(dir, "absent") + ": no such file or directory"},
+		{"missing file", absent, nil, "cannot read the API key file " + absent + ": " + notExistText(t, absent)},
 		{"empty file", writeKey(t, "", 0o600), nil, "is not usable: the API key is empty"},
 		{"file of blanks", writeKey(t, " \n\n", 0o600), nil, "is not usable: the API key is empty"},
 		{"directory", dir, nil, "is a directory"},
@@ -97,11 +113,13 @@ func TestLoadAPIKeyErrors(t *testing.T) {
 		{"control character", writeKey(t, secret+"\x00", 0o600), nil, "cannot be sent in an HTTP header"},
 		{"non-ASCII", writeKey(t, secret+"é", 0o600), nil, "cannot be sent in an HTTP header"},
 		{"huge file", big, nil, "an API key is a short line, is the path right?"},
-		// /dev/zero reports a size of 0 and never ends: it grew the exporter to 3.6 GB.
-		{"endless device", "/dev/zero", nil, "the API key file /dev/zero is a character device, not a regular file"},
-		// A named pipe with no writer made check hang at start.
-		{"named pipe", mkfifo(t, dir), nil, "is a named pipe, not a regular file"},
-	} {
+	}
+	// /dev/zero reports a size of 0 and never ends: it grew the exporter to 3.6 GB. A named
+	// pipe with no writer made check hang at start.
+	for _, sf := range specialFiles(t, dir) {
+		rows = append(rows, row{sf.name, sf.path, nil, "the API key file " + sf.path + " is " + sf.kind + ", not a regular file: write the key into a file"})
+	}
+	for _, tt := range rows {
 		t.Run(tt.name, func(t *testing.T) {
 			type loaded struct {
 				k   APIKey

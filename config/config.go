@@ -1,10 +1,9 @@
 package config
 
 import (
+	"errors"
 	"fmt"
-	"io"
 	"maps"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -97,7 +96,10 @@ const AccountLabel = "account"
 // file's defaults and accounts override. The error names the file, the line and the field of
 // every problem found (up to a few dozen).
 func LoadFile(path string, base Settings) (*Config, error) {
-	data, err := readBounded(path, maxConfigBytes, "config file")
+	data, _, err := readRegular(path, maxConfigBytes, "config file")
+	if errors.Is(err, errTooLarge) {
+		return nil, fmt.Errorf("%w: is the path right?", err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -106,45 +108,6 @@ func LoadFile(path string, base Settings) (*Config, error) {
 
 // maxConfigBytes: a config of 1000 accounts with every setting is about 300 KB.
 const maxConfigBytes = 1 << 20
-
-// readBounded reads a regular file of at most limit bytes. It never trusts the reported size:
-// /dev/zero reports 0 and a named pipe blocks forever, so both are refused before reading.
-func readBounded(path string, limit int64, what string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the %s: %w", what, err)
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the %s: %w", what, err)
-	}
-	if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("the %s %s is not a regular file (%s)", what, path, fileKind(info.Mode()))
-	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the %s: %w", what, err)
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("the %s %s is larger than %d bytes: is the path right?", what, path, limit)
-	}
-	return data, nil
-}
-
-func fileKind(m os.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&os.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&os.ModeCharDevice != 0, m&os.ModeDevice != 0:
-		return "a device"
-	case m&os.ModeSocket != 0:
-		return "a socket"
-	}
-	return "mode " + m.String()
-}
 
 var (
 	accountNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*$`)

@@ -4,9 +4,9 @@ package config
 
 import "testing"
 
-// mkfifo: no named pipes here; the case reads a path that does not exist instead.
-func mkfifo(t *testing.T, dir string) string {
-	t.Helper()
-	t.Skip("named pipes are a Unix matter")
-	return ""
-}
+// specialFile is a path that is not a regular file, and the words naming its type.
+type specialFile struct{ name, path, kind string }
+
+// specialFiles: there is no /dev/zero and no named pipe to make here, so these rows are
+// left out and the rest of each table still runs.
+func specialFiles(*testing.T, string) []specialFile { return nil }

@@ -200,21 +200,36 @@ func TestFromFlags(t *testing.T) {
 }
 
 // TestHostileFiles: a config path that is not a regular file, or a huge file, is refused
-// before it is read whole.
+// before it is read whole, and without waiting: a named pipe with no writer used to block
+// open(2) forever, hanging start, check and a SIGHUP reload.
 func TestHostileFiles(t *testing.T) {
-	big := filepath.Join(t.TempDir(), "big.yml")
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.yml")
 	if err := os.WriteFile(big, make([]byte, maxConfigBytes+1), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for path, want := range map[string]string{
-		"/dev/zero":  "is not a regular file (a device)",
-		t.TempDir():  "is not a regular file (a directory)",
-		big:          "is larger than 1048576 bytes",
-		"/no/such/f": "cannot read the config file",
-	} {
-		_, err := LoadFile(path, DefaultSettings())
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s: error %v, want %q", path, err, want)
+	type row struct{ path, want string }
+	rows := []row{
+		{t.TempDir(), "is a directory, not a regular file"},
+		{big, "is larger than 1048576 bytes: is the path right?"},
+		{"/no/such/f", "cannot read the config file /no/such/f: "},
+	}
+	for _, sf := range specialFiles(t, dir) {
+		rows = append(rows, row{sf.path, "the config file " + sf.path + " is " + sf.kind + ", not a regular file"})
+	}
+	for _, tt := range rows {
+		done := make(chan error, 1)
+		go func() {
+			_, err := LoadFile(tt.path, DefaultSettings())
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("%s: error %v, want %q", tt.path, err, tt.want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("LoadFile(%s) has not returned after 5 s", tt.path)
 		}
 	}
 }

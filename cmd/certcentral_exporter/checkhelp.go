@@ -38,8 +38,9 @@ func writeCheckHelp(w io.Writer, app *kingpin.Application, check *kingpin.CmdCla
 	for _, f := range m.Flags {
 		flag(f)
 	}
+	model := app.Model() // about 150 flags: built once, not for each name
 	for _, name := range checkFlags {
-		for _, f := range app.Model().Flags {
+		for _, f := range model.Flags {
 			if f.Name == name {
 				flag(f)
 			}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -216,7 +217,7 @@ func riskiestUsers(m metricsByName) []glanceRow {
 		if a.rank != b.rank {
 			return a.rank - b.rank
 		}
-		return -cmpFloat(a.age, b.age)
+		return -cmp.Compare(a.age, b.age)
 	})
 	var out []glanceRow
 	for _, u := range users[:min(len(users), glanceRows)] {
@@ -261,7 +262,7 @@ func domainsToAct(m metricsByName, now time.Time) []glanceRow {
 // soonestCertificates lists the certificates that expire first (or expired most recently).
 func soonestCertificates(m metricsByName, now time.Time) []glanceRow {
 	series := slices.Clone(m.series("certcentral_certificate_expiry_timestamp_seconds"))
-	slices.SortFunc(series, func(a, b *dto.Metric) int { return cmpFloat(value(a), value(b)) })
+	slices.SortFunc(series, func(a, b *dto.Metric) int { return cmp.Compare(value(a), value(b)) })
 	reissuing := map[string]bool{}
 	for _, s := range m.series("certcentral_certificate_reissue_pending") {
 		reissuing[label(s, "order_id")] = value(s) == 1
@@ -291,13 +292,3 @@ func soonestCertificates(m metricsByName, now time.Time) []glanceRow {
 }
 
 func days(d time.Duration) string { return count(math.Floor(d.Hours()/24), "day") }
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}

@@ -96,8 +96,9 @@ func newMetricsHandler(c metricsHandlerConfig, target scrapeTarget) http.Handler
 // allAccounts is the /metrics target: every account, and the process's own metrics.
 func allAccounts(set *accounts.Set, process prometheus.Gatherer) scrapeTarget {
 	cache := collector.NewResponseCache()
+	others := []prometheus.Gatherer{process} // the same for every scrape: built once
 	return func(*http.Request) (target, int, string) {
-		return target{exporters: set.Exporters(), others: []prometheus.Gatherer{process}, cache: cache}, 0, ""
+		return target{exporters: set.Exporters(), others: others, cache: cache}, 0, ""
 	}
 }
 

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -105,32 +103,11 @@ func TestInvalidFlagsRefusedAtStart(t *testing.T) {
 	}
 
 	// Allowed explicitly, plain HTTP to another host starts, with a warning.
-	ln, url := listen(t)
-	exp := startWatched(t, exporter, ln, "--certcentral.api-key-file="+keyFile,
-		"--certcentral.url=http://certcentral.example.internal/services/v2", "--certcentral.allow-insecure-http")
-	if code, _ := getWithin(t, url+"/-/healthy", 10*time.Second); code != 200 {
-		t.Fatalf("with --certcentral.allow-insecure-http the exporter does not start:\n%s", exp.stderr.String())
-	}
-	exp.stop()
-	if log := exp.stderr.String(); !strings.Contains(log, "level=WARN") || !strings.Contains(log, "plain HTTP") {
+	exp := testbin.StartServer(t, exporter, []string{"--certcentral.api-key-file=" + keyFile,
+		"--certcentral.url=http://certcentral.example.internal/services/v2", "--certcentral.allow-insecure-http"})
+	exp.WaitHTTP(t, exp.URL()+"/-/healthy", 10*time.Second)
+	_ = exp.Stop()
+	if _, log := exp.Output(); !strings.Contains(log, "level=WARN") || !strings.Contains(log, "plain HTTP") {
 		t.Errorf("no warning about the key sent over plain HTTP:\n%s", log)
-	}
-}
-
-// getWithin polls url until it answers or d passes, and returns the last status.
-func getWithin(t *testing.T, url string, d time.Duration) (int, string) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		resp, err := (&http.Client{Timeout: time.Second}).Get(url)
-		if err == nil {
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			return resp.StatusCode, string(b)
-		}
-		if time.Now().After(deadline) {
-			return 0, err.Error()
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }

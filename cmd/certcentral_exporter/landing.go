@@ -131,9 +131,9 @@ func newLandingPage(c landingConfig) http.Handler {
 			http.NotFound(w, r)
 			return
 		}
-		cfg := c.set.Config()
+		cfg, accts := c.set.Snapshot()
 		var views []accountView
-		for _, a := range c.set.Accounts() {
+		for _, a := range accts {
 			v := accountView{Name: a.Config.Name, BaseURL: a.Client.BaseURL(), KeySource: a.KeyInfo.Source,
 				Collectors: a.Exporter.Status(), Glance: buildGlance(a.Exporter.Cached(glanceFamilies...), time.Now())}
 			var labels []string

@@ -2,6 +2,8 @@ package main
 
 import (
 	"net"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -74,4 +76,28 @@ func TestListenAddressFileUnwritable(t *testing.T) {
 			t.Fatalf("no error about the address file (exited: %v):\n%s", p.Exited(), stderr)
 		}
 	}
+}
+
+// TestSystemdSocket: with --web.systemd-socket the exporter serves on the socket it is handed,
+// as under systemd socket activation (fd 3, LISTEN_FDS=1 and LISTEN_PID its own pid, which a
+// shell sets before it execs the exporter), and binds no address of its own.
+func TestSystemdSocket(t *testing.T) {
+	exporter := testbin.Build(t, "certcentral_exporter")[0]
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := ln.(*net.TCPListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("/bin/sh", "-c", `LISTEN_PID=$$ exec "$0" "$@"`, exporter, "--web.systemd-socket",
+		"--certcentral.url=http://"+testbin.ClosedAddr(t)+"/services/v2", "--certcentral.api-key-file="+testbin.WriteKeyFile(t, knownKey))
+	cmd.ExtraFiles = []*os.File{f}
+	cmd.Env = append(os.Environ(), "LISTEN_FDS=1")
+	p := testbin.StartCmd(t, cmd)
+	// Only the exporter's copy of the socket is left, so only it can answer.
+	f.Close()
+	ln.Close()
+	p.WaitHTTP(t, "http://"+ln.Addr().String()+"/-/healthy", 10*time.Second)
 }

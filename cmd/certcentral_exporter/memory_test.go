@@ -2,7 +2,7 @@ package main
 
 import (
 	"bufio"
-	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -30,76 +30,36 @@ const maxPeakRSS = 256 << 20
 // reached gigabytes in seconds) fails the test instead of the machine.
 const killRSS = 512 << 20
 
-// watchedProc is a process whose resident memory is watched from /proc while it runs.
-type watchedProc struct {
-	cmd            *exec.Cmd
-	stdout, stderr lockedBuf
-	done           chan struct{}
-	killedForRSS   atomic.Bool
-	peak           atomic.Int64 // VmHWM in bytes, as last read
+// rssWatch is a running process's resident memory, read from /proc.
+type rssWatch struct {
+	p            *testbin.Proc
+	killedForRSS atomic.Bool
+	peak         atomic.Int64 // VmHWM in bytes, as last read
 }
 
-type lockedBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *lockedBuf) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
-
-// startWatched runs bin with args. With a listener, the process gets it as a systemd socket
-// (fd 3, LISTEN_FDS=1, LISTEN_PID set by a shell that then execs bin): the port was bound
-// here, not guessed.
-func startWatched(t *testing.T, bin string, ln *net.TCPListener, args ...string) *watchedProc {
-	t.Helper()
-	p := &watchedProc{done: make(chan struct{})}
-	if ln != nil {
-		f, err := ln.File()
-		if err != nil {
-			t.Fatal(err)
+// watchRSS reads p's VmHWM and VmRSS every 10 ms until it ends, and kills it past killRSS.
+func watchRSS(p *testbin.Proc) *rssWatch {
+	w := &rssWatch{p: p}
+	go func() {
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for range tick.C {
+			if p.Exited() {
+				return
+			}
+			hwm, rss, ok := procMemory(p.PID())
+			if !ok {
+				continue
+			}
+			w.peak.Store(hwm)
+			if rss > killRSS {
+				w.killedForRSS.Store(true)
+				_ = p.Signal(os.Kill)
+				return
+			}
 		}
-		defer f.Close()
-		p.cmd = exec.Command("/bin/sh", append([]string{"-c", `LISTEN_PID=$$ exec "$0" "$@"`, bin, "--web.systemd-socket"}, args...)...)
-		p.cmd.ExtraFiles = []*os.File{f}
-		p.cmd.Env = append(os.Environ(), "LISTEN_FDS=1")
-	} else {
-		p.cmd = exec.Command(bin, args...)
-	}
-	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = p.cmd.Wait(); close(p.done) }()
-	go p.watch()
-	t.Cleanup(func() { p.stop() })
-	return p
-}
-
-// watch reads VmHWM and VmRSS every 10 ms until the process ends, and kills it past killRSS.
-func (p *watchedProc) watch() {
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case <-p.done:
-			return
-		case <-tick.C:
-		}
-		hwm, rss, ok := procMemory(p.cmd.Process.Pid)
-		if !ok {
-			continue
-		}
-		p.peak.Store(hwm)
-		if rss > killRSS {
-			p.killedForRSS.Store(true)
-			_ = p.cmd.Process.Kill()
-			return
-		}
-	}
+	}()
+	return w
 }
 
 var memLine = regexp.MustCompile(`(?m)^(VmHWM|VmRSS):\s+(\d+) kB$`)
@@ -121,57 +81,22 @@ func procMemory(pid int) (hwm, rss int64, ok bool) {
 	return hwm, rss, hwm > 0
 }
 
-// peakRSS reads VmHWM now (the process must still run) and fails the test past maxPeakRSS.
-func (p *watchedProc) assertPeak(t *testing.T, what string) int64 {
+// assertPeak reads VmHWM now (the process should still run; else the last value read) and
+// fails the test past maxPeakRSS.
+func (w *rssWatch) assertPeak(t *testing.T, what string) int64 {
 	t.Helper()
-	if p.killedForRSS.Load() {
+	if w.killedForRSS.Load() {
 		t.Fatalf("%s: the exporter passed %d MiB resident and was killed", what, killRSS>>20)
 	}
-	hwm, _, ok := procMemory(p.cmd.Process.Pid)
+	hwm, _, ok := procMemory(w.p.PID())
 	if !ok {
-		hwm = p.peak.Load()
+		hwm = w.peak.Load()
 	}
 	if hwm >= maxPeakRSS {
 		t.Errorf("%s: peak resident memory %d MiB, want under %d MiB", what, hwm>>20, maxPeakRSS>>20)
 	}
 	t.Logf("%s: peak resident memory %.1f MiB", what, float64(hwm)/(1<<20))
 	return hwm
-}
-
-// wait waits for the process to end, at most d; false if it did not.
-func (p *watchedProc) wait(d time.Duration) bool {
-	select {
-	case <-p.done:
-		return true
-	case <-time.After(d):
-		return false
-	}
-}
-
-func (p *watchedProc) stop() {
-	select {
-	case <-p.done:
-		return
-	default:
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	if !p.wait(5 * time.Second) {
-		_ = p.cmd.Process.Kill()
-		<-p.done
-	}
-}
-
-func (p *watchedProc) exitCode() int { return p.cmd.ProcessState.ExitCode() }
-
-// listen binds a loopback port for a process to serve on.
-func listen(t *testing.T) (*net.TCPListener, string) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	return ln.(*net.TCPListener), "http://" + ln.Addr().String()
 }
 
 // assertShortLines fails on an output line longer than a few kilobytes.
@@ -217,19 +142,20 @@ func TestHostileAnswersKeepMemoryBounded(t *testing.T) {
 			if err := testbin.SetFaults(simURL, tc.faults...); err != nil {
 				t.Fatal(err)
 			}
-			ln, url := listen(t)
-			exp := startWatched(t, bins[0], ln, "--certcentral.url="+simURL+"/services/v2", "--certcentral.api-key-file="+keyFile,
-				"--certcentral.collection-timeout=40s", "--certcentral.request-timeout=30s")
-			req, _ := http.NewRequest(http.MethodGet, url+"/metrics", nil)
+			exp := testbin.StartServer(t, bins[0], []string{"--certcentral.url=" + simURL + "/services/v2", "--certcentral.api-key-file=" + keyFile,
+				"--certcentral.collection-timeout=40s", "--certcentral.request-timeout=30s"})
+			w := watchRSS(exp)
+			req, _ := http.NewRequest(http.MethodGet, exp.URL()+"/metrics", nil)
 			req.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", "45")
 			resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
 			if err != nil {
-				exp.assertPeak(t, "scrape")
-				t.Fatalf("scrape: %v\n%s", err, exp.stderr.String())
+				w.assertPeak(t, "scrape")
+				_, stderr := exp.Output()
+				t.Fatalf("scrape: %v\n%s", err, stderr)
 			}
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			exp.assertPeak(t, tc.name)
+			w.assertPeak(t, tc.name)
 			text := string(body)
 			for _, d := range []string{"account", "balance", "domains", "orders", "organizations", "products", "requests", "users"} {
 				want := fmt.Sprintf(`certcentral_collector_success{account="default",collector=%q} 1`, d)
@@ -248,28 +174,29 @@ func TestHostileAnswersKeepMemoryBounded(t *testing.T) {
 					t.Errorf("%d goroutines after the scrape", n)
 				}
 			}
-			exp.stop()
-			assertShortLines(t, "the exporter's log", exp.stderr.String())
+			_ = exp.Stop()
+			_, stderr := exp.Output()
+			assertShortLines(t, "the exporter's log", stderr)
 		})
 	}
 	_ = testbin.SetFaults(simURL)
 
 	t.Run("item 4: thousands of idle connections", func(t *testing.T) {
-		ln, url := listen(t)
-		exp := startWatched(t, bins[0], ln, "--certcentral.url="+simURL+"/services/v2", "--certcentral.api-key-file="+keyFile)
-		conns := openIdleConnections(t, strings.TrimPrefix(url, "http://"), 3000)
+		exp := testbin.StartServer(t, bins[0], []string{"--certcentral.url=" + simURL + "/services/v2", "--certcentral.api-key-file=" + keyFile})
+		w := watchRSS(exp)
+		conns := openIdleConnections(t, exp.Addr, 3000)
 		defer func() {
 			for _, c := range conns {
 				c.Close()
 			}
 		}()
-		if n := openSockets(t, exp.cmd.Process.Pid); n > maxConnections+32 {
+		if n := openSockets(t, exp.PID()); n > maxConnections+32 {
 			t.Errorf("the exporter holds %d sockets after 3000 idle keep-alive connections, want at most about %d", n, maxConnections)
 		}
-		if code, _ := testbin.Get(t, url+"/metrics"); code != 200 {
+		if code, _ := testbin.Get(t, exp.URL()+"/metrics"); code != 200 {
 			t.Errorf("/metrics answered %d while idle connections were held", code)
 		}
-		exp.assertPeak(t, "3000 idle connections")
+		w.assertPeak(t, "3000 idle connections")
 	})
 
 	t.Run("item 5: a key file that never ends or blocks", func(t *testing.T) {
@@ -279,21 +206,34 @@ func TestHostileAnswersKeepMemoryBounded(t *testing.T) {
 		}
 		for _, file := range []string{"/dev/zero", fifo} {
 			for _, args := range [][]string{{"check"}, {"serve", "--web.listen-address=127.0.0.1:0"}} {
-				exp := startWatched(t, bins[0], nil, append(args, "--certcentral.url="+simURL+"/services/v2", "--certcentral.api-key-file="+file)...)
-				if !exp.wait(10 * time.Second) {
-					exp.assertPeak(t, file)
+				exp := testbin.Start(t, bins[0], append(args, "--certcentral.url="+simURL+"/services/v2", "--certcentral.api-key-file="+file))
+				w := watchRSS(exp)
+				if !exp.Wait(10 * time.Second) {
+					w.assertPeak(t, file)
 					t.Fatalf("%v with the key file %s has not ended after 10 s", args, file)
 				}
-				if exp.killedForRSS.Load() {
+				if w.killedForRSS.Load() {
 					t.Fatalf("%v with the key file %s passed %d MiB resident and was killed", args, file, killRSS>>20)
 				}
-				out := exp.stdout.String() + exp.stderr.String()
-				if exp.exitCode() == 0 || !strings.Contains(out, "not a regular file") {
-					t.Errorf("%v with the key file %s: exit %d, want a failure saying it is not a regular file:\n%s", args, file, exp.exitCode(), out)
+				err := exp.Stop()
+				stdout, stderr := exp.Output()
+				var exitErr *exec.ExitError
+				if !errors.As(err, &exitErr) || !strings.Contains(stdout+stderr, "not a regular file") {
+					t.Errorf("%v with the key file %s: %v, want a failure saying it is not a regular file:\n%s%s", args, file, err, stdout, stderr)
+					continue
 				}
-				if hwm := exp.peak.Load(); hwm >= maxPeakRSS {
-					t.Errorf("%v with the key file %s: peak resident memory %d MiB", args, file, hwm>>20)
+				// The process usually ends before the 10 ms sampler reads /proc even once, so
+				// the peak is the kernel's for the whole run, taken when it was reaped
+				// (ru_maxrss, in KiB on Linux).
+				ru, ok := exitErr.SysUsage().(*syscall.Rusage)
+				if !ok || ru.Maxrss <= 0 {
+					t.Fatalf("%v with the key file %s: no peak resident memory for the ended process (%v)", args, file, exitErr.SysUsage())
 				}
+				hwm := ru.Maxrss << 10
+				if hwm >= maxPeakRSS {
+					t.Errorf("%v with the key file %s: peak resident memory %d MiB, want under %d MiB", args, file, hwm>>20, maxPeakRSS>>20)
+				}
+				t.Logf("%v with the key file %s: peak resident memory %.1f MiB", args, file, float64(hwm)/(1<<20))
 			}
 		}
 	})

@@ -46,17 +46,22 @@ func (r *reloader) reload() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	cfg, err := r.s.accountsConfig()
-	if err == nil {
-		var ch accounts.Change
-		ch, err = r.set.Apply(cfg)
-		if err == nil {
-			r.success.Set(1)
-			r.when.SetToCurrentTime()
-			r.logger.Info("configuration reloaded", "accounts", len(cfg.Accounts), "kept", ch.Kept,
-				"added", ch.Added, "replaced", ch.Replaced, "removed", ch.Removed)
-			return nil
-		}
+	if err != nil {
+		return r.refused(err)
 	}
+	ch, err := r.set.Apply(cfg)
+	if err != nil {
+		return r.refused(err)
+	}
+	r.success.Set(1)
+	r.when.SetToCurrentTime()
+	r.logger.Info("configuration reloaded", "accounts", len(cfg.Accounts), "kept", ch.Kept,
+		"added", ch.Added, "replaced", ch.Replaced, "removed", ch.Removed)
+	return nil
+}
+
+// refused records a failed reload: the metric says so, and the previous config stays.
+func (r *reloader) refused(err error) error {
 	r.success.Set(0)
 	r.logger.Error("configuration reload refused; the previous configuration stays in use", "err", err)
 	return err

@@ -54,9 +54,10 @@ type Set struct {
 }
 
 type state struct {
-	cfg      *config.Config
-	accounts []*Account // in the config's order
-	byName   map[string]*Account
+	cfg       *config.Config
+	accounts  []*Account // in the config's order
+	exporters []*collector.Exporter
+	byName    map[string]*Account
 }
 
 // New returns an empty set; Apply fills it.
@@ -75,21 +76,22 @@ func (s *Set) Config() *config.Config { return s.current.Load().cfg }
 // Accounts returns the current accounts in the config's order.
 func (s *Set) Accounts() []*Account { return s.current.Load().accounts }
 
+// Snapshot returns the config in use and its accounts, from the same Apply: loaded one after
+// the other, a reload in between would pair the new config with the old accounts.
+func (s *Set) Snapshot() (*config.Config, []*Account) {
+	st := s.current.Load()
+	return st.cfg, st.accounts
+}
+
 // Lookup returns the current account called name.
 func (s *Set) Lookup(name string) (*Account, bool) {
 	a, ok := s.current.Load().byName[name]
 	return a, ok
 }
 
-// Exporters returns the current accounts' exporters, in the config's order.
-func (s *Set) Exporters() []*collector.Exporter {
-	accts := s.Accounts()
-	out := make([]*collector.Exporter, len(accts))
-	for i, a := range accts {
-		out[i] = a.Exporter
-	}
-	return out
-}
+// Exporters returns the current accounts' exporters, in the config's order. The slice is
+// built once per Apply, not per scrape, and is shared: callers must not change it.
+func (s *Set) Exporters() []*collector.Exporter { return s.current.Load().exporters }
 
 // Change says what an Apply did.
 type Change struct {
@@ -121,6 +123,7 @@ func (s *Set) Apply(cfg *config.Config) (Change, error) {
 		sum := sha256.Sum256([]byte(key.Value))
 		if prev, ok := old.byName[ac.Name]; ok && prev.keySum == sum && reflect.DeepEqual(prev.Config, ac) {
 			next.accounts = append(next.accounts, prev)
+			next.exporters = append(next.exporters, prev.Exporter)
 			next.byName[ac.Name] = prev
 			ch.Kept = append(ch.Kept, ac.Name)
 			continue
@@ -132,6 +135,7 @@ func (s *Set) Apply(cfg *config.Config) (Change, error) {
 		a.keySum = sum
 		built = append(built, a)
 		next.accounts = append(next.accounts, a)
+		next.exporters = append(next.exporters, a.Exporter)
 		next.byName[ac.Name] = a
 		if _, ok := old.byName[ac.Name]; ok {
 			ch.Replaced = append(ch.Replaced, ac.Name)

@@ -86,12 +86,19 @@ type Proc struct {
 // test ends.
 func Start(t testing.TB, bin string, args []string, env ...string) *Proc {
 	t.Helper()
-	p := &Proc{Name: filepath.Base(bin), stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
-	p.cmd = exec.Command(bin, args...)
-	p.cmd.Env = append(os.Environ(), env...)
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	return StartCmd(t, cmd)
+}
+
+// StartCmd runs cmd like Start, for what Start cannot set (ExtraFiles, say); its Stdout and
+// Stderr are replaced by the captured output.
+func StartCmd(t testing.TB, cmd *exec.Cmd) *Proc {
+	t.Helper()
+	p := &Proc{Name: filepath.Base(cmd.Path), cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
 	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
+		t.Fatalf("start %s: %v", cmd.Path, err)
 	}
 	go func() {
 		p.err = p.cmd.Wait()
@@ -168,6 +175,17 @@ func (p *Proc) Stop() error {
 		<-p.done
 	}
 	return p.err
+}
+
+// Wait waits at most d for the process to end on its own and reports whether it did; its
+// exit error is then what Stop returns.
+func (p *Proc) Wait(d time.Duration) bool {
+	select {
+	case <-p.done:
+		return true
+	case <-time.After(d):
+		return false
+	}
 }
 
 // Signal sends sig to the process (SIGHUP for a reload, say).

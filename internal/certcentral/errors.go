@@ -231,6 +231,12 @@ func (r redactor) redact(s string, max int) string {
 	}
 	if strings.ContainsRune(s, '&') {
 		s = html.UnescapeString(s)
+		// Shown decoded once, as a browser would; but a key encoded twice or more
+		// ("&amp;#75;...") would still be readable to anyone who decodes again, and its
+		// offsets in s are lost: such text is withheld whole.
+		if r.n > 0 && r.hidden(s) {
+			return "<redacted>"
+		}
 	}
 	if r.n > 0 && len(s) >= r.n {
 		lower := asciiLowerBytes([]byte(s)) // offsets in lower are those in s
@@ -260,6 +266,27 @@ func (r redactor) redact(s string, max int) string {
 		}
 	}
 	return TruncateText(s, max)
+}
+
+// hidden says whether decoding s's entities again, up to a few times, shows a run of the key.
+func (r redactor) hidden(s string) bool {
+	for range 4 {
+		if !strings.ContainsRune(s, '&') {
+			return false
+		}
+		next := html.UnescapeString(s)
+		if next == s {
+			return false
+		}
+		s = next
+		lower := asciiLowerBytes([]byte(s))
+		for i := 0; i+r.n <= len(lower); i++ {
+			if _, ok := r.runs[string(lower[i:i+r.n])]; ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 type redactedError struct {

@@ -242,16 +242,12 @@ func answered(err error) bool {
 	return k == certcentral.KindInvalidKey || k == certcentral.KindRateLimited
 }
 
-// probeQuery adds the parameters the collector itself would send and that change the answer.
+// probeQuery adds the parameters of the account's settings that the collector would send;
+// Probe adds each list's fixed ones (include_validation, the pending filter) itself.
 func probeQuery(opts collector.Options, def collector.Definition) url.Values {
 	q := url.Values{}
-	switch {
-	case def.Name == "balance" && opts.Balance.DivisionID != 0:
+	if def.Name == "balance" && opts.Balance.DivisionID != 0 {
 		q.Set("container_id", strconv.FormatInt(opts.Balance.DivisionID, 10))
-	case def.Name == "organizations":
-		q.Set("include_validation", "true")
-	case def.Name == "requests":
-		q.Set("filters[status]", "pending") // the total is then the approval queue's length
 	}
 	return q
 }

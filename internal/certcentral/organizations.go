@@ -2,7 +2,6 @@ package certcentral
 
 import (
 	"context"
-	"net/url"
 	"strings"
 	"time"
 )
@@ -96,6 +95,5 @@ func ValidationCode(s string) string {
 // (GET /organization?include_validation=true: without the parameter the list has no
 // validations) and hands each to fn.
 func (c *Client) ListOrganizations(ctx context.Context, fn func(Organization)) (ListStats, error) {
-	q := url.Values{"include_validation": {"true"}}
-	return listAll(ctx, c, "/organization", "organizations", q, MaxListItems, func(r *rawOrganization) { fn(r.organization()) })
+	return listAll(ctx, c, "/organization", "organizations", fixedQuery("/organization"), MaxListItems, func(r *rawOrganization) { fn(r.organization()) })
 }

@@ -18,6 +18,24 @@ var listCollections = map[string]string{
 	"/key":               "api_keys",
 }
 
+// listQueries are the parameters a list endpoint is always read with, because they change
+// the answer: without include_validation the organizations have no validations; the request
+// list is asked for the approval queue only. The collectors' reads and a probe (`check`) send
+// them alike, so that a probe tests the request a collection makes.
+var listQueries = map[string]url.Values{
+	"/organization": {"include_validation": {"true"}},
+	"/request":      {"filters[status]": {"pending"}},
+}
+
+// fixedQuery returns a copy of endpoint's fixed parameters, to add to.
+func fixedQuery(endpoint string) url.Values {
+	q := url.Values{}
+	for k, v := range listQueries[endpoint] {
+		q[k] = v
+	}
+	return q
+}
+
 // ProbeResult is what one probe request learned.
 type ProbeResult struct {
 	// Total is the list's page.total (or its length when it has no page object); -1 for an
@@ -28,10 +46,11 @@ type ProbeResult struct {
 // Probe sends exactly one GET to endpoint, the way a connection test does: a list endpoint is
 // asked for a single item (limit=1), an object endpoint is read whole. It succeeds only when
 // the answer is the API's JSON in the endpoint's shape, so that a proxy page or a truncated
-// body fails here as it would fail a collection. query adds parameters such as container_id.
+// body fails here as it would fail a collection. The endpoint's fixed parameters
+// (listQueries) are sent as a collection sends them; query adds others such as container_id.
 // Retries follow the client's rules (5xx and connection errors only, within ctx's deadline).
 func (c *Client) Probe(ctx context.Context, endpoint string, query url.Values) (ProbeResult, error) {
-	q := url.Values{}
+	q := fixedQuery(endpoint)
 	for k, v := range query {
 		q[k] = v
 	}

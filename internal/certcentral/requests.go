@@ -2,7 +2,6 @@ package certcentral
 
 import (
 	"context"
-	"net/url"
 	"strings"
 	"time"
 )
@@ -78,6 +77,5 @@ func (r *rawRequest) request() Request {
 // hands each request to fn. Pagination follows the items received: the documentation's
 // example shows page.limit 0.
 func (c *Client) ListPendingRequests(ctx context.Context, fn func(Request)) (ListStats, error) {
-	q := url.Values{"filters[status]": {"pending"}}
-	return listAll(ctx, c, "/request", "requests", q, MaxListItems, func(r *rawRequest) { fn(r.request()) })
+	return listAll(ctx, c, "/request", "requests", fixedQuery("/request"), MaxListItems, func(r *rawRequest) { fn(r.request()) })
 }

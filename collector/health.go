@@ -26,7 +26,7 @@ var (
 	unparsedDesc = newDesc("collector_unparsed_values",
 		"Values in the last successful collection that could not be parsed; their objects were kept.", "collector", "field")
 	droppedDesc = newDesc("collector_items_dropped",
-		"Items (users, domains, certificates) of the last successful collection left out of their per-item series by a cap or for want of an id, or certificates left out of the domain join by its cap.", "collector")
+		"Items (users, domains, certificates, organizations, requests, API keys) of the last successful collection left out of their per-item series by a cap or for want of an id, or certificates left out of the domain join by its cap.", "collector")
 	requestsDesc = newDesc("collector_api_requests",
 		"API requests made by the collector's last successful collection.", "collector")
 	announcedDesc = newDesc("collector_items_announced",

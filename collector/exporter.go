@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -76,7 +77,13 @@ type Exporter struct {
 	base   context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // running collections, for Close
+
+	version atomic.Uint64 // counts the collections that ended (Version)
 }
+
+// Version changes whenever a collection ends, successful or not: what Cached returns can
+// differ only after it changed, besides what the passing of time does (data turning stale).
+func (e *Exporter) Version() uint64 { return e.version.Load() }
 
 type state struct {
 	def  Definition
@@ -109,9 +116,6 @@ type result struct {
 	status   int // HTTP status of the failing call, 200 on success
 	started  time.Time
 	ended    time.Time
-	// parsed keeps the families Cached read back from text, so that a status page asking
-	// again reads the kept result without parsing it; it goes when a new result replaces it.
-	parsed familyCache
 }
 
 // NewExporter builds the enabled collectors.
@@ -306,6 +310,7 @@ func (e *Exporter) collect(st *state, done chan struct{}) {
 	}
 	st.flight = nil
 	st.mu.Unlock()
+	e.version.Add(1)
 	// Log before releasing the waiting scrapes, so that whoever saw the result can also see
 	// the log line.
 	e.logTransition(st.def, prev, r)

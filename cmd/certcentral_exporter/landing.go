@@ -20,6 +20,7 @@ type landingConfig struct {
 	set           *accounts.Set
 	telemetryPath string
 	logger        *slog.Logger
+	glances       *glanceCache // nil: a cache of the page's own
 }
 
 // accountView is what the landing page shows of one account.
@@ -126,16 +127,24 @@ var summaryTemplate = texttemplate.Must(texttemplate.New("summary").Parse(`{{def
 {{end}}`))
 
 func newLandingPage(c landingConfig) http.Handler {
+	if c.glances == nil {
+		c.glances = newGlanceCache()
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
 			http.NotFound(w, r)
 			return
 		}
 		cfg, accts := c.set.Snapshot()
+		sources := make([]glanceSource, len(accts))
+		for i, a := range accts {
+			sources[i] = a.Exporter
+		}
+		glances := c.glances.get(sources, time.Now())
 		var views []accountView
-		for _, a := range accts {
+		for i, a := range accts {
 			v := accountView{Name: a.Config.Name, BaseURL: a.Client.BaseURL(), KeySource: a.KeyInfo.Source,
-				Collectors: a.Exporter.Status(), Glance: buildGlance(a.Exporter.Cached(glanceFamilies...), time.Now())}
+				Collectors: a.Exporter.Status(), Glance: glances[i]}
 			var labels []string
 			for _, p := range a.Config.LabelPairs()[1:] {
 				labels = append(labels, p[0]+"="+strconv.Quote(p[1]))
